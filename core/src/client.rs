@@ -1,0 +1,769 @@
+//! The client: configuration, one connection pool, and the request plumbing every call shares.
+
+use std::fmt;
+use std::net::IpAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use reqwest::header::{HeaderMap, HeaderValue, RETRY_AFTER, USER_AGENT};
+use serde::de::DeserializeOwned;
+use serde::Deserialize;
+use serde_json::Value;
+
+use crate::endpoints::{Endpoint, Method, Retry};
+use crate::error::{excerpt, Error, Result};
+use crate::retry::{RetryBudget, RetryPolicy};
+
+/// The user agent sent with every request: crate name and version.
+pub const USER_AGENT_STRING: &str = concat!("qiscus-rs/", env!("CARGO_PKG_VERSION"));
+
+/// Default limit on a response body: 32 MiB.
+pub const DEFAULT_MAX_RESPONSE_BYTES: u64 = 32 * 1024 * 1024;
+
+/// Settings of a [`Client`]. Build one with [`Client::builder`], or fill it in and call
+/// [`Client::from_config`]. `Debug` output never shows the secret.
+#[derive(Clone, Debug, PartialEq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+pub struct ClientConfig {
+    /// The Qiscus app id; the base URL is `https://{app_id}.qiscus.com` unless overridden.
+    pub app_id: String,
+    /// The secret key, sent as `QISCUS_SDK_SECRET`.
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
+    pub secret: SecretKey,
+    /// Overrides the base URL (an emulator, a proxy). Paths `/api/v2/rest/...` are appended.
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
+    pub base_url: Option<String>,
+    /// Allows a plain-http base URL whose host is not a loopback address.
+    #[cfg_attr(feature = "uniffi", uniffi(default = false))]
+    pub allow_insecure_http: bool,
+    /// Time allowed to open a connection. Default 10 s.
+    pub connect_timeout: Duration,
+    /// Time allowed for one attempt of a call, from sending to the last byte. Default 30 s.
+    pub timeout: Duration,
+    /// Retry policy.
+    pub retry: RetryPolicy,
+    /// Largest response body accepted. Default 32 MiB.
+    pub max_response_bytes: u64,
+}
+
+/// The secret key, redacted in `Debug` output.
+#[derive(Clone, PartialEq, Eq, Default)]
+pub struct SecretKey(String);
+
+impl SecretKey {
+    /// Wraps a secret key.
+    pub fn new(secret: impl Into<String>) -> Self {
+        SecretKey(secret.into())
+    }
+
+    /// The key itself, for sending. Do not log it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for SecretKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("SecretKey(<redacted>)")
+    }
+}
+
+impl From<&str> for SecretKey {
+    fn from(s: &str) -> Self {
+        SecretKey::new(s)
+    }
+}
+
+impl From<String> for SecretKey {
+    fn from(s: String) -> Self {
+        SecretKey(s)
+    }
+}
+
+impl ClientConfig {
+    /// Defaults for an app id and secret key.
+    pub fn new(app_id: impl Into<String>, secret: impl Into<SecretKey>) -> Self {
+        ClientConfig {
+            app_id: app_id.into(),
+            secret: secret.into(),
+            base_url: None,
+            allow_insecure_http: false,
+            connect_timeout: Duration::from_secs(10),
+            timeout: Duration::from_secs(30),
+            retry: RetryPolicy::default(),
+            max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
+        }
+    }
+}
+
+/// Builds a [`Client`].
+#[derive(Debug, Clone)]
+pub struct ClientBuilder {
+    config: ClientConfig,
+}
+
+impl ClientBuilder {
+    /// Overrides the base URL, e.g. the emulator's `http://127.0.0.1:PORT`.
+    pub fn base_url(mut self, url: impl Into<String>) -> Self {
+        self.config.base_url = Some(url.into());
+        self
+    }
+
+    /// Allows plain http to a host that is not a loopback address.
+    pub fn allow_insecure_http(mut self, allow: bool) -> Self {
+        self.config.allow_insecure_http = allow;
+        self
+    }
+
+    /// Time allowed to open a connection.
+    pub fn connect_timeout(mut self, t: Duration) -> Self {
+        self.config.connect_timeout = t;
+        self
+    }
+
+    /// Time allowed for one attempt of a call.
+    pub fn timeout(mut self, t: Duration) -> Self {
+        self.config.timeout = t;
+        self
+    }
+
+    /// Retry policy ([`RetryPolicy::none`] turns retries off).
+    pub fn retry(mut self, policy: RetryPolicy) -> Self {
+        self.config.retry = policy;
+        self
+    }
+
+    /// Largest response body accepted.
+    pub fn max_response_bytes(mut self, limit: u64) -> Self {
+        self.config.max_response_bytes = limit;
+        self
+    }
+
+    /// Checks the settings and builds the client.
+    pub fn build(self) -> Result<Client> {
+        Client::from_config(self.config)
+    }
+}
+
+/// An async client of the Qiscus SDK REST API (v2).
+///
+/// One client holds one connection pool. It is cheap to clone (an `Arc` inside), and clones share
+/// the pool and the retry budget, so create one and share it across tasks.
+///
+/// ```no_run
+/// # async fn run() -> qiscus::Result<()> {
+/// use qiscus::{Client, LoginOrRegisterParams};
+///
+/// let client = Client::builder("my-app", "my-secret").build()?;
+/// let user = client
+///     .login_or_register(&LoginOrRegisterParams::new("alice@example.com", "Alice"))
+///     .await?;
+/// println!("{} has token {:?}", user.email, user.token);
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct Client {
+    inner: Arc<Inner>,
+    timeout: Duration,
+}
+
+struct Inner {
+    http: reqwest::Client,
+    api_base: String,
+    app_id: String,
+    secret: SecretKey,
+    retry: RetryPolicy,
+    budget: RetryBudget,
+    max_response_bytes: u64,
+}
+
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Client")
+            .field("api_base", &self.inner.api_base)
+            .field("app_id", &self.inner.app_id)
+            .field("secret", &self.inner.secret)
+            .field("timeout", &self.timeout)
+            .field("retry", &self.inner.retry)
+            .finish()
+    }
+}
+
+/// The request body (or query) of one call, kept so that it can be sent again on a retry.
+#[derive(Debug, Clone)]
+pub(crate) enum Body {
+    None,
+    Query(Vec<(&'static str, String)>),
+    Json(Value),
+    Multipart {
+        fields: Vec<(&'static str, String)>,
+        file_field: &'static str,
+        file_name: String,
+        /// Shared, so that a retry does not copy the file.
+        bytes: Arc<[u8]>,
+    },
+}
+
+#[derive(Deserialize)]
+struct Envelope<T> {
+    results: Option<T>,
+}
+
+#[derive(Deserialize, Default)]
+struct ErrorEnvelope {
+    #[serde(default)]
+    error: Option<Value>,
+}
+
+/// One failed attempt, classified.
+enum Failure {
+    /// An error answer or a local fault that ends the call.
+    Final(Error),
+    /// Worth another attempt; `reached` says whether the server may have seen the request.
+    Retryable {
+        error: Error,
+        reached: bool,
+        wait: Option<Duration>,
+    },
+}
+
+impl Client {
+    /// A client for an app id and secret key, with default settings.
+    pub fn new(app_id: impl Into<String>, secret: impl Into<SecretKey>) -> Result<Client> {
+        Client::from_config(ClientConfig::new(app_id, secret))
+    }
+
+    /// A builder for an app id and secret key.
+    pub fn builder(app_id: impl Into<String>, secret: impl Into<SecretKey>) -> ClientBuilder {
+        ClientBuilder {
+            config: ClientConfig::new(app_id, secret),
+        }
+    }
+
+    /// Builds a client from settings, checking them.
+    pub fn from_config(config: ClientConfig) -> Result<Client> {
+        if config.app_id.trim().is_empty() {
+            return Err(Error::Config {
+                field: "app_id".into(),
+                reason: "must not be empty".into(),
+            });
+        }
+        if config.secret.expose().is_empty() {
+            return Err(Error::Config {
+                field: "secret".into(),
+                reason: "must not be empty".into(),
+            });
+        }
+        let base = match &config.base_url {
+            Some(b) => b.trim().trim_end_matches('/').to_owned(),
+            None => format!("https://{}.qiscus.com", config.app_id.trim()),
+        };
+        check_base_url(&base, config.allow_insecure_http)?;
+
+        let mut headers = HeaderMap::new();
+        let mut secret = HeaderValue::from_str(config.secret.expose()).map_err(|_| Error::Config {
+            field: "secret".into(),
+            reason: "contains characters that cannot be sent in a header".into(),
+        })?;
+        secret.set_sensitive(true);
+        headers.insert("QISCUS_SDK_SECRET", secret);
+        headers.insert(
+            "QISCUS_SDK_APP_ID",
+            HeaderValue::from_str(config.app_id.trim()).map_err(|_| Error::Config {
+                field: "app_id".into(),
+                reason: "contains characters that cannot be sent in a header".into(),
+            })?,
+        );
+        headers.insert(USER_AGENT, HeaderValue::from_static(USER_AGENT_STRING));
+
+        let http = reqwest::Client::builder()
+            .default_headers(headers)
+            .connect_timeout(config.connect_timeout)
+            .pool_idle_timeout(Duration::from_secs(60))
+            .tcp_nodelay(true)
+            .build()
+            .map_err(|e| Error::Config {
+                field: "http".into(),
+                reason: e.to_string(),
+            })?;
+        Ok(Client {
+            inner: Arc::new(Inner {
+                http,
+                api_base: format!("{base}/api/v2/rest/"),
+                app_id: config.app_id.trim().to_owned(),
+                secret: config.secret.clone(),
+                budget: RetryBudget::new(config.retry.budget_tokens, config.retry.budget_ratio),
+                retry: config.retry,
+                max_response_bytes: config.max_response_bytes,
+            }),
+            timeout: config.timeout,
+        })
+    }
+
+    /// A clone whose calls use another per-attempt timeout (the pool and budget are shared).
+    pub fn with_timeout(&self, timeout: Duration) -> Client {
+        Client {
+            inner: self.inner.clone(),
+            timeout,
+        }
+    }
+
+    /// The app id.
+    pub fn app_id(&self) -> &str {
+        &self.inner.app_id
+    }
+
+    /// The base of every call's URL, e.g. `https://my-app.qiscus.com/api/v2/rest/`.
+    pub fn api_base(&self) -> &str {
+        &self.inner.api_base
+    }
+
+    /// Sends one call (retrying as its endpoint allows) and decodes `results` into `T`.
+    pub(crate) async fn call<T: DeserializeOwned>(
+        &self,
+        ep: &Endpoint,
+        suffix: Option<&str>,
+        body: Body,
+    ) -> Result<T> {
+        let bytes = self.send(ep, suffix, &body).await?;
+        decode::<T>(ep.name, &bytes)
+    }
+
+    /// Downloads a URL (an export's `download_url`) with the client's pool, timeout and size cap.
+    /// The secret is not sent to other hosts.
+    pub(crate) async fn download(&self, url: &str) -> Result<Vec<u8>> {
+        let call = "download";
+        let resp = self
+            .inner
+            .http
+            .get(url)
+            .timeout(self.timeout)
+            .send()
+            .await
+            .map_err(|e| transport_error(call, &e, 1, vec![]))?;
+        let status = resp.status();
+        let body = self.read_capped(call, resp).await?;
+        if !status.is_success() {
+            return Err(error_from_status(call, status.as_u16(), None, &body, 1));
+        }
+        Ok(body)
+    }
+
+    async fn send(&self, ep: &Endpoint, suffix: Option<&str>, body: &Body) -> Result<Vec<u8>> {
+        let policy = &self.inner.retry;
+        let mut history: Vec<String> = Vec::new();
+        let mut attempt: u32 = 0;
+        loop {
+            attempt += 1;
+            let started = Instant::now();
+            let outcome = self.attempt(ep, suffix, body, attempt).await;
+            let elapsed_ms = started.elapsed().as_millis() as u64;
+            let failure = match outcome {
+                Ok(bytes) => {
+                    self.inner.budget.on_success();
+                    tracing::debug!(call = ep.name, attempt, elapsed_ms, "ok");
+                    return Ok(bytes);
+                }
+                Err(f) => f,
+            };
+            let (error, reached, wait) = match failure {
+                Failure::Final(e) => return Err(with_history(e, attempt, history)),
+                Failure::Retryable {
+                    error,
+                    reached,
+                    wait,
+                } => (error, reached, wait),
+            };
+            let may_repeat = match ep.retry {
+                Retry::Safe | Retry::Upsert | Retry::Keyed => true,
+                Retry::Unsafe => !reached,
+            };
+            let too_long = matches!(wait, Some(w) if w > policy.max_retry_after);
+            if attempt > policy.max_retries || !may_repeat || too_long || !self.inner.budget.try_spend()
+            {
+                tracing::debug!(call = ep.name, attempt, elapsed_ms, %error, "giving up");
+                return Err(with_history(error, attempt, history));
+            }
+            let delay = wait.unwrap_or_else(|| policy.backoff(attempt - 1));
+            tracing::debug!(call = ep.name, attempt, elapsed_ms, %error, delay_ms = delay.as_millis() as u64, "retrying");
+            history.push(format!("attempt {attempt}: {error}"));
+            tokio::time::sleep(delay).await;
+        }
+    }
+
+    async fn attempt(
+        &self,
+        ep: &Endpoint,
+        suffix: Option<&str>,
+        body: &Body,
+        attempt: u32,
+    ) -> std::result::Result<Vec<u8>, Failure> {
+        let url = match suffix {
+            Some(s) => format!("{}{}/{}", self.inner.api_base, ep.path, s),
+            None => format!("{}{}", self.inner.api_base, ep.path),
+        };
+        let http = &self.inner.http;
+        let mut req = match ep.method {
+            Method::Get => http.get(&url),
+            Method::Post => http.post(&url),
+            Method::Delete => http.delete(&url),
+        }
+        .timeout(self.timeout);
+        req = match body {
+            Body::None => req,
+            Body::Query(q) => req.query(q),
+            Body::Json(v) => req.json(v),
+            Body::Multipart {
+                fields,
+                file_field,
+                file_name,
+                bytes,
+            } => {
+                let mut form = reqwest::multipart::Form::new();
+                for (k, v) in fields {
+                    form = form.text(*k, v.clone());
+                }
+                let part = reqwest::multipart::Part::bytes(bytes.to_vec())
+                    .file_name(file_name.clone())
+                    .mime_str("application/json")
+                    .map_err(|e| Failure::Final(Error::invalid("file", e.to_string())))?;
+                req.multipart(form.part(*file_field, part))
+            }
+        };
+        let resp = match req.send().await {
+            Ok(r) => r,
+            Err(e) => {
+                let error = transport_error(ep.name, &e, attempt, vec![]);
+                let reached = !e.is_connect();
+                return Err(Failure::Retryable {
+                    error,
+                    reached,
+                    wait: None,
+                });
+            }
+        };
+        let status = resp.status().as_u16();
+        let retry_after = resp
+            .headers()
+            .get(RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(parse_retry_after);
+        let bytes = match self.read_capped(ep.name, resp).await {
+            Ok(b) => b,
+            Err(e @ Error::ResponseTooLarge { .. }) => return Err(Failure::Final(e)),
+            Err(e) => {
+                return Err(Failure::Retryable {
+                    error: e,
+                    reached: true,
+                    wait: None,
+                })
+            }
+        };
+        if (200..300).contains(&status) {
+            return Ok(bytes);
+        }
+        let error = error_from_status(ep.name, status, retry_after, &bytes, attempt);
+        match status {
+            429 => Err(Failure::Retryable {
+                error,
+                reached: true,
+                wait: Some(retry_after.unwrap_or_else(|| self.inner.retry.backoff(attempt - 1))),
+            }),
+            500 | 502 | 503 | 504 => Err(Failure::Retryable {
+                error,
+                reached: true,
+                wait: None,
+            }),
+            _ => Err(Failure::Final(error)),
+        }
+    }
+
+    /// Reads a body, refusing it as soon as it passes the size limit.
+    async fn read_capped(&self, call: &str, mut resp: reqwest::Response) -> Result<Vec<u8>> {
+        let limit = self.inner.max_response_bytes;
+        let too_large = || Error::ResponseTooLarge {
+            call: call.to_owned(),
+            limit_bytes: limit,
+        };
+        if resp.content_length().is_some_and(|n| n > limit) {
+            return Err(too_large());
+        }
+        let mut out = Vec::with_capacity(resp.content_length().unwrap_or(0) as usize);
+        loop {
+            match resp.chunk().await {
+                Ok(Some(chunk)) => {
+                    if (out.len() + chunk.len()) as u64 > limit {
+                        return Err(too_large());
+                    }
+                    out.extend_from_slice(&chunk);
+                }
+                Ok(None) => return Ok(out),
+                Err(e) => return Err(transport_error(call, &e, 1, vec![])),
+            }
+        }
+    }
+}
+
+/// Refuses plain http except to loopback hosts, unless explicitly allowed.
+fn check_base_url(base: &str, allow_insecure: bool) -> Result<()> {
+    let bad = |reason: String| Error::Config {
+        field: "base_url".into(),
+        reason,
+    };
+    let url = url::Url::parse(base).map_err(|e| bad(format!("{base:?} is not a URL: {e}")))?;
+    match url.scheme() {
+        "https" => Ok(()),
+        "http" => {
+            let loopback = match url.host() {
+                Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+                Some(url::Host::Ipv4(ip)) => IpAddr::V4(ip).is_loopback(),
+                Some(url::Host::Ipv6(ip)) => IpAddr::V6(ip).is_loopback(),
+                None => false,
+            };
+            if loopback || allow_insecure {
+                Ok(())
+            } else {
+                Err(bad(format!(
+                    "plain http to {} would send the secret key unencrypted; use https, a loopback host, or allow_insecure_http",
+                    url.host_str().unwrap_or("?")
+                )))
+            }
+        }
+        other => Err(bad(format!("unsupported scheme {other:?}"))),
+    }
+}
+
+/// `Retry-After` as seconds or an HTTP date.
+fn parse_retry_after(v: &str) -> Option<Duration> {
+    let v = v.trim();
+    if let Ok(secs) = v.parse::<f64>() {
+        return (secs >= 0.0 && secs.is_finite()).then(|| Duration::from_secs_f64(secs));
+    }
+    let when = chrono::DateTime::parse_from_rfc2822(v).ok()?;
+    let delta = when.signed_duration_since(chrono::Utc::now());
+    Some(delta.to_std().unwrap_or(Duration::ZERO))
+}
+
+fn transport_error(call: &str, e: &reqwest::Error, attempts: u32, history: Vec<String>) -> Error {
+    if e.is_timeout() {
+        Error::Timeout {
+            call: call.to_owned(),
+            attempts,
+            history,
+        }
+    } else {
+        // reqwest's Display includes the URL, which never holds the secret (it is a header).
+        let mut reason = e.to_string();
+        let mut src = std::error::Error::source(e);
+        while let Some(s) = src {
+            reason.push_str(": ");
+            reason.push_str(&s.to_string());
+            src = s.source();
+        }
+        Error::Connection {
+            call: call.to_owned(),
+            reason,
+            attempts,
+            history,
+        }
+    }
+}
+
+/// Stamps the attempt count and earlier failures onto the final error.
+fn with_history(mut e: Error, total: u32, earlier: Vec<String>) -> Error {
+    match &mut e {
+        Error::Api { attempts, .. } | Error::RateLimited { attempts, .. } => *attempts = total,
+        Error::Timeout {
+            attempts, history, ..
+        }
+        | Error::Connection {
+            attempts, history, ..
+        } => {
+            *attempts = total;
+            *history = earlier;
+        }
+        _ => {}
+    }
+    e
+}
+
+/// Builds the error for a non-2xx answer from its status and body.
+pub(crate) fn error_from_status(
+    call: &str,
+    status: u16,
+    retry_after: Option<Duration>,
+    body: &[u8],
+    attempts: u32,
+) -> Error {
+    let (reason, detailed_messages, body_excerpt) = parse_error_body(status, body);
+    let call = call.to_owned();
+    match status {
+        401 => Error::Unauthorized {
+            call,
+            reason,
+            detailed_messages,
+        },
+        404 => Error::NotFound {
+            call,
+            reason,
+            detailed_messages,
+        },
+        429 => Error::RateLimited {
+            call,
+            retry_after,
+            reason,
+            attempts,
+        },
+        _ => Error::Api {
+            call,
+            status,
+            reason,
+            detailed_messages,
+            body_excerpt,
+            attempts,
+        },
+    }
+}
+
+/// `{"error":{"message":..,"detailed_messages":[..]},"status":N}`, a bare `{"error":"..."}`, or
+/// anything else (kept as an excerpt).
+fn parse_error_body(status: u16, body: &[u8]) -> (String, Vec<String>, Option<String>) {
+    let fallback = || {
+        reqwest::StatusCode::from_u16(status)
+            .ok()
+            .and_then(|s| s.canonical_reason())
+            .unwrap_or("error")
+            .to_owned()
+    };
+    let parsed: Option<ErrorEnvelope> = serde_json::from_slice(body).ok();
+    match parsed.and_then(|e| e.error) {
+        Some(Value::Object(obj)) => {
+            let reason = obj
+                .get("message")
+                .and_then(Value::as_str)
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned)
+                .unwrap_or_else(fallback);
+            let details = match obj.get("detailed_messages") {
+                Some(Value::Array(a)) => a
+                    .iter()
+                    .map(|v| v.as_str().map(str::to_owned).unwrap_or_else(|| v.to_string()))
+                    .collect(),
+                Some(Value::String(s)) if !s.is_empty() => vec![s.clone()],
+                _ => vec![],
+            };
+            (reason, details, None)
+        }
+        Some(Value::String(s)) => (s, vec![], None),
+        _ if body.is_empty() => (fallback(), vec![], None),
+        _ => (fallback(), vec![], Some(excerpt(body, 200))),
+    }
+}
+
+/// Decodes `{"results": T, "status": N}`; a missing `results` is a decode error naming the call.
+pub(crate) fn decode<T: DeserializeOwned>(call: &str, body: &[u8]) -> Result<T> {
+    let bad = |reason: String| Error::Decode {
+        call: call.to_owned(),
+        reason,
+        body_excerpt: excerpt(body, 200),
+    };
+    let env: Envelope<T> = serde_json::from_slice(body).map_err(|e| bad(e.to_string()))?;
+    env.results
+        .ok_or_else(|| bad("the response has no `results`".to_owned()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_http_only_to_loopback_unless_allowed() {
+        assert!(check_base_url("http://127.0.0.1:8080", false).is_ok());
+        assert!(check_base_url("http://localhost:1", false).is_ok());
+        assert!(check_base_url("http://[::1]:1", false).is_ok());
+        assert!(check_base_url("https://app.qiscus.com", false).is_ok());
+        let err = check_base_url("http://example.com", false).unwrap_err();
+        assert!(matches!(err, Error::Config { ref field, .. } if field == "base_url"));
+        assert!(check_base_url("http://example.com", true).is_ok());
+        assert!(check_base_url("ftp://example.com", true).is_err());
+        assert!(check_base_url("not a url", true).is_err());
+    }
+
+    #[test]
+    fn retry_after_forms() {
+        assert_eq!(parse_retry_after("2"), Some(Duration::from_secs(2)));
+        assert_eq!(parse_retry_after("0.5"), Some(Duration::from_millis(500)));
+        assert_eq!(
+            parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT"),
+            Some(Duration::ZERO)
+        );
+        assert_eq!(parse_retry_after("soon"), None);
+    }
+
+    #[test]
+    fn error_bodies() {
+        let e = error_from_status(
+            "create_room",
+            400,
+            None,
+            br#"{"error":{"message":"bad","detailed_messages":["creator is required"]},"status":400}"#,
+            1,
+        );
+        assert_eq!(
+            e,
+            Error::Api {
+                call: "create_room".into(),
+                status: 400,
+                reason: "bad".into(),
+                detailed_messages: vec!["creator is required".into()],
+                body_excerpt: None,
+                attempts: 1
+            }
+        );
+        let e = error_from_status("x", 502, None, b"<html><body>Bad Gateway</body></html>", 1);
+        match e {
+            Error::Api {
+                status: 502,
+                reason,
+                body_excerpt: Some(ex),
+                ..
+            } => {
+                assert_eq!(reason, "Bad Gateway");
+                assert!(ex.contains("<html>"));
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(
+            error_from_status("x", 401, None, b"", 1),
+            Error::Unauthorized { .. }
+        ));
+        assert!(matches!(
+            error_from_status("x", 404, None, br#"{"error":"nope"}"#, 1),
+            Error::NotFound { ref reason, .. } if reason == "nope"
+        ));
+        assert!(matches!(
+            error_from_status("x", 429, Some(Duration::from_secs(3)), b"", 1),
+            Error::RateLimited { retry_after: Some(d), .. } if d == Duration::from_secs(3)
+        ));
+    }
+
+    #[test]
+    fn missing_results_is_a_decode_error_naming_the_call() {
+        let e = decode::<Value>("login_or_register", br#"{"status":200}"#).unwrap_err();
+        assert!(matches!(e, Error::Decode { ref call, .. } if call == "login_or_register"));
+    }
+
+    #[test]
+    fn secret_never_in_debug() {
+        let c = Client::builder("app", "s3cr3t-value").build().unwrap();
+        let dbg = format!("{c:?}");
+        assert!(!dbg.contains("s3cr3t-value"), "{dbg}");
+        let cfg = ClientConfig::new("app", "s3cr3t-value");
+        assert!(!format!("{cfg:?}").contains("s3cr3t-value"));
+    }
+}
+
+/// Serialises request parameters into a JSON body.
+pub(crate) fn to_json<T: serde::Serialize>(params: &T) -> Result<Value> {
+    serde_json::to_value(params).map_err(|e| Error::invalid("request", e.to_string()))
+}
