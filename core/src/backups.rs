@@ -149,22 +149,22 @@ fn import_errors<'de, D: serde::Deserializer<'de>>(d: D) -> std::result::Result<
 }
 
 #[derive(Deserialize)]
-struct HistoryResult<T> {
-    backup_history: T,
+pub(crate) struct HistoryResult<T> {
+    pub(crate) backup_history: T,
 }
 
 #[derive(Deserialize)]
 #[serde(untagged)]
-enum ExportCreated {
+pub(crate) enum ExportCreated {
     Wrapped { backup_history: Export },
     Bare(Export),
 }
 
 #[derive(Deserialize)]
 #[serde(bound(deserialize = "T: Deserialize<'de>"))]
-struct HistoriesResult<T> {
+pub(crate) struct HistoriesResult<T> {
     #[serde(default = "Vec::new", deserialize_with = "de::vec_or_empty")]
-    backup_histories: Vec<T>,
+    pub(crate) backup_histories: Vec<T>,
 }
 
 /// Arguments of [`Client::create_export`].

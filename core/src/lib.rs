@@ -46,6 +46,9 @@ pub mod users;
 mod validate;
 pub mod webhooks;
 
+#[cfg(test)]
+mod spec_examples;
+
 /// Free-form JSON (custom payload content, room options, an unknown type's payload).
 pub type JsonValue = serde_json::Value;
 

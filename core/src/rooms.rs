@@ -205,9 +205,9 @@ pub struct RoomInfo {
 }
 
 #[derive(Deserialize)]
-struct RoomsInfoResults {
+pub(crate) struct RoomsInfoResults {
     #[serde(default, deserialize_with = "de::vec_or_empty")]
-    rooms_info: Vec<RoomInfo>,
+    pub(crate) rooms_info: Vec<RoomInfo>,
 }
 
 /// Arguments of [`Client::create_room`].

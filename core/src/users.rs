@@ -61,7 +61,7 @@ pub struct UserApp {
 
 /// `results` of the user calls: `{"user": {...}}`, with `avatar.url` folded into `avatar_url`.
 #[derive(Deserialize)]
-struct UserResults {
+pub(crate) struct UserResults {
     user: UserWire,
 }
 
