@@ -144,7 +144,9 @@ pub struct Import {
     pub created_at: Option<Timestamp>,
 }
 
-fn import_errors<'de, D: serde::Deserializer<'de>>(d: D) -> std::result::Result<ImportErrors, D::Error> {
+fn import_errors<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> std::result::Result<ImportErrors, D::Error> {
     Ok(Option::<ImportErrors>::deserialize(d)?.unwrap_or_default())
 }
 
@@ -268,7 +270,10 @@ impl Client {
         if export.download_url.is_empty() {
             return Err(Error::invalid(
                 "download_url",
-                format!("export {} has no file yet (status {:?})", export.unique_id, export.status),
+                format!(
+                    "export {} has no file yet (status {:?})",
+                    export.unique_id, export.status
+                ),
             ));
         }
         let body = self.download(&export.download_url).await?;

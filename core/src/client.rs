@@ -261,10 +261,11 @@ impl Client {
         check_base_url(&base, config.allow_insecure_http)?;
 
         let mut headers = HeaderMap::new();
-        let mut secret = HeaderValue::from_str(config.secret.expose()).map_err(|_| Error::Config {
-            field: "secret".into(),
-            reason: "contains characters that cannot be sent in a header".into(),
-        })?;
+        let mut secret =
+            HeaderValue::from_str(config.secret.expose()).map_err(|_| Error::Config {
+                field: "secret".into(),
+                reason: "contains characters that cannot be sent in a header".into(),
+            })?;
         secret.set_sensitive(true);
         headers.insert("QISCUS_SDK_SECRET", secret);
         headers.insert(
@@ -379,7 +380,10 @@ impl Client {
                 Retry::Unsafe => !reached,
             };
             let too_long = matches!(wait, Some(w) if w > policy.max_retry_after);
-            if attempt > policy.max_retries || !may_repeat || too_long || !self.inner.budget.try_spend()
+            if attempt > policy.max_retries
+                || !may_repeat
+                || too_long
+                || !self.inner.budget.try_spend()
             {
                 tracing::debug!(call = ep.name, attempt, elapsed_ms, %error, "giving up");
                 return Err(with_history(error, attempt, history));
@@ -647,7 +651,11 @@ fn parse_error_body(status: u16, body: &[u8]) -> (String, Vec<String>, Option<St
             let details = match obj.get("detailed_messages") {
                 Some(Value::Array(a)) => a
                     .iter()
-                    .map(|v| v.as_str().map(str::to_owned).unwrap_or_else(|| v.to_string()))
+                    .map(|v| {
+                        v.as_str()
+                            .map(str::to_owned)
+                            .unwrap_or_else(|| v.to_string())
+                    })
                     .collect(),
                 Some(Value::String(s)) if !s.is_empty() => vec![s.clone()],
                 _ => vec![],

@@ -64,35 +64,76 @@ struct CommentWire {
     comment_before_id: i64,
     #[serde(default, deserialize_with = "de::string_or_empty")]
     message: String,
-    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none", deserialize_with = "de::opt_string")]
+    #[serde(
+        rename = "type",
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "de::opt_string"
+    )]
     kind: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     payload: Option<Value>,
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "de::opt_string")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "de::opt_string"
+    )]
     unique_temp_id: Option<String>,
     #[serde(default, deserialize_with = "de::bool_or_false")]
     disable_link_preview: bool,
     #[serde(default, deserialize_with = "de::string_or_empty")]
     email: String,
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "de::opt_string")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "de::opt_string"
+    )]
     username: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "de::opt_string")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "de::opt_string"
+    )]
     user_avatar_url: Option<String>,
     #[serde(default, skip_serializing)]
     user_avatar: Option<UserAvatarWire>,
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "de::opt_id")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "de::opt_id"
+    )]
     user_id: Option<i64>,
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "de::opt_id")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "de::opt_id"
+    )]
     room_id: Option<i64>,
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "de::opt_string")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "de::opt_string"
+    )]
     room_name: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "de::opt_string")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "de::opt_string"
+    )]
     chat_type: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "de::opt_id")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "de::opt_id"
+    )]
     topic_id: Option<i64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     timestamp: Option<Timestamp>,
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "de::opt_id")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "de::opt_id"
+    )]
     unix_timestamp: Option<i64>,
 }
 

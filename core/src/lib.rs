@@ -36,6 +36,9 @@ pub mod comments;
 mod de;
 mod endpoints;
 mod error;
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod payload;
 mod retry;
 pub mod rooms;

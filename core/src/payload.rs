@@ -60,11 +60,19 @@ pub struct ReplyPayload {
     #[serde(deserialize_with = "de::id")]
     pub replied_comment_id: i64,
     /// Text of the comment replied to, when the server includes it.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "de::opt_string")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "de::opt_string"
+    )]
     #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub replied_comment_message: Option<String>,
     /// Sender of the comment replied to, when the server includes it.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "de::opt_string")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "de::opt_string"
+    )]
     #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub replied_comment_sender_email: Option<String>,
 }
@@ -108,10 +116,18 @@ pub struct Button {
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct ButtonAction {
     /// URL called or opened.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "de::opt_string")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "de::opt_string"
+    )]
     pub url: Option<String>,
     /// HTTP method of a postback (`get`, `post`).
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "de::opt_string")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "de::opt_string"
+    )]
     pub method: Option<String>,
     /// Data sent with a postback.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -260,7 +276,12 @@ pub struct ContactPersonPayload {
     #[serde(default, deserialize_with = "de::string_or_empty")]
     pub value: String,
     /// `phone` (the default), `email`, or empty (wire `type`).
-    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none", deserialize_with = "de::opt_string")]
+    #[serde(
+        rename = "type",
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "de::opt_string"
+    )]
     pub contact_type: Option<String>,
 }
 
@@ -272,16 +293,32 @@ pub struct FileAttachmentPayload {
     #[serde(default, deserialize_with = "de::string_or_empty")]
     pub url: String,
     /// Caption.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "de::opt_string")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "de::opt_string"
+    )]
     pub caption: Option<String>,
     /// File name.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "de::opt_string")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "de::opt_string"
+    )]
     pub file_name: Option<String>,
     /// Size in bytes.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "de::opt_id")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "de::opt_id"
+    )]
     pub size: Option<i64>,
     /// Page count (documents).
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "de::opt_id")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "de::opt_id"
+    )]
     pub pages: Option<i64>,
 }
 
@@ -290,10 +327,18 @@ pub struct FileAttachmentPayload {
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct ButtonPostbackResponsePayload {
     /// URL of the postback.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "de::opt_string")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "de::opt_string"
+    )]
     pub url: Option<String>,
     /// Method of the postback.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "de::opt_string")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "de::opt_string"
+    )]
     pub method: Option<String>,
     /// Data of the postback.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -310,19 +355,39 @@ pub struct SystemEventPayload {
     #[serde(rename = "type", default, deserialize_with = "de::string_or_empty")]
     pub event_type: String,
     /// Who did it: display name.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "de::opt_string")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "de::opt_string"
+    )]
     pub subject_username: Option<String>,
     /// Who did it: e-mail.
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "de::opt_string")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "de::opt_string"
+    )]
     pub subject_email: Option<String>,
     /// To whom (add/remove member): display name(s).
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "de::opt_string")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "de::opt_string"
+    )]
     pub object_username: Option<String>,
     /// To whom (add/remove member): e-mail(s).
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "de::opt_string")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "de::opt_string"
+    )]
     pub object_email: Option<String>,
     /// Room name (create, join, leave, rename).
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "de::opt_string")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "de::opt_string"
+    )]
     pub room_name: Option<String>,
     /// Every other key of the payload, as a JSON object (`None` when there are none).
     #[serde(default, skip)]
@@ -483,7 +548,10 @@ impl Payload {
             }
             Payload::Buttons(p) => {
                 if p.buttons.is_empty() {
-                    return Err(Error::invalid("payload.buttons", "must hold at least one button"));
+                    return Err(Error::invalid(
+                        "payload.buttons",
+                        "must hold at least one button",
+                    ));
                 }
                 buttons_ok("payload.buttons", &p.buttons)
             }
@@ -494,7 +562,10 @@ impl Payload {
             }
             Payload::Carousel(p) => {
                 if p.cards.is_empty() {
-                    return Err(Error::invalid("payload.cards", "must hold at least one card"));
+                    return Err(Error::invalid(
+                        "payload.cards",
+                        "must hold at least one card",
+                    ));
                 }
                 for (i, c) in p.cards.iter().enumerate() {
                     need(&format!("payload.cards[{i}].title"), &c.title)?;
@@ -507,10 +578,16 @@ impl Payload {
                 need("payload.name", &p.name)?;
                 need("payload.address", &p.address)?;
                 if !p.latitude.is_finite() {
-                    return Err(Error::invalid("payload.latitude", "must be a finite number"));
+                    return Err(Error::invalid(
+                        "payload.latitude",
+                        "must be a finite number",
+                    ));
                 }
                 if !p.longitude.is_finite() {
-                    return Err(Error::invalid("payload.longitude", "must be a finite number"));
+                    return Err(Error::invalid(
+                        "payload.longitude",
+                        "must be a finite number",
+                    ));
                 }
                 Ok(())
             }

@@ -100,7 +100,9 @@ impl RetryBudget {
     pub(crate) fn try_spend(&self) -> bool {
         let after = self
             .milli_tokens
-            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |t| Some((t - 1000).max(0)))
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |t| {
+                Some((t - 1000).max(0))
+            })
             .map(|before| (before - 1000).max(0))
             .unwrap_or(0);
         after > self.max / 2

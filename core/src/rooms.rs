@@ -289,7 +289,10 @@ pub struct GetRoomsInfoParams {
 
 pub(crate) fn check_room_id(field: &str, id: i64) -> Result<()> {
     if id <= 0 {
-        return Err(Error::invalid(field, format!("must be a positive room id, got {id}")));
+        return Err(Error::invalid(
+            field,
+            format!("must be a positive room id, got {id}"),
+        ));
     }
     Ok(())
 }
@@ -336,7 +339,10 @@ impl Client {
         if emails.len() != 2 {
             return Err(Error::invalid(
                 "emails",
-                format!("must hold exactly two e-mail addresses, got {}", emails.len()),
+                format!(
+                    "must hold exactly two e-mail addresses, got {}",
+                    emails.len()
+                ),
             ));
         }
         validate::emails("emails", emails)?;
@@ -368,7 +374,11 @@ impl Client {
     }
 
     /// Adds users to a group room and returns the updated room. `POST add_room_participants`.
-    pub async fn add_room_participants(&self, room_id: i64, emails: &[String]) -> Result<RoomSummary> {
+    pub async fn add_room_participants(
+        &self,
+        room_id: i64,
+        emails: &[String],
+    ) -> Result<RoomSummary> {
         check_room_id("room_id", room_id)?;
         validate::emails("emails", emails)?;
         let body = serde_json::json!({ "room_id": room_id.to_string(), "emails": emails });

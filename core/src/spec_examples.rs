@@ -59,7 +59,10 @@ fn reset_user_token() {
     // Live: nested `app`, id as a string, only `avatar.url`, an unknown field.
     let u = user("reset_user_token", live!("reset_user_token_app"));
     assert_eq!(u.id, 144);
-    assert_eq!(u.avatar_url.as_deref(), Some("https://example.com/avatar.jpg"));
+    assert_eq!(
+        u.avatar_url.as_deref(),
+        Some("https://example.com/avatar.jpg")
+    );
     let app = u.app.unwrap();
     assert_eq!(app.code.as_deref(), Some("kiwari-prod"));
     assert_eq!(app.id, Some(7));
@@ -105,7 +108,10 @@ fn create_add_remove_room() {
     for (call, body) in [
         ("create_room", spec!("create_room")),
         ("add_room_participants", spec!("add_room_participants")),
-        ("remove_room_participants", spec!("remove_room_participants")),
+        (
+            "remove_room_participants",
+            spec!("remove_room_participants"),
+        ),
     ] {
         let r: RoomSummary = decode(call, body).unwrap();
         assert_eq!(r.room_id, 16, "{call}");
@@ -113,7 +119,10 @@ fn create_add_remove_room() {
         assert_eq!(r.room_type, "group");
         assert!(r.creator.unwrap().ends_with("@example.com"));
         assert_eq!(r.participants.len(), 2);
-        assert!(r.participants.iter().all(|p| p.email.contains('@') && p.id.is_none()));
+        assert!(r
+            .participants
+            .iter()
+            .all(|p| p.email.contains('@') && p.id.is_none()));
     }
     // Live: participants as objects, ids as strings.
     let r: RoomSummary = decode("create_room", live!("create_room_participant_objects")).unwrap();
@@ -157,7 +166,10 @@ fn update_room() {
 
     // Live: options as a JSON string, null ids, mixed participants, null comments.
     let r: UpdatedRoom = decode("update_room", live!("update_room_options_string")).unwrap();
-    assert_eq!(r.room.options, Some(json!({"color": "red", "pinned": [1, 2]})));
+    assert_eq!(
+        r.room.options,
+        Some(json!({"color": "red", "pinned": [1, 2]}))
+    );
     assert_eq!(r.room.last_comment_id, 0);
     assert_eq!(r.room.last_comment_message, "");
     assert_eq!(r.room.participants[0].email, "user1@example.com");
@@ -180,7 +192,10 @@ fn get_or_create_room_with_target() {
     assert_eq!(r.room.participants.len(), 2);
     assert_eq!(r.comments.len(), 2);
     assert_eq!(r.comments[0].id, 124974);
-    assert_eq!(r.comments[0].unique_temp_id.as_deref(), Some("pyRIKY4reRXlU4Sp6r97"));
+    assert_eq!(
+        r.comments[0].unique_temp_id.as_deref(),
+        Some("pyRIKY4reRXlU4Sp6r97")
+    );
     assert_eq!(r.comments[1].message, "testingasdad asdas dasd");
     assert_eq!(r.comments[0].payload, Payload::Text, "no type means text");
 }
@@ -192,7 +207,11 @@ fn get_rooms_info() {
     assert_eq!(r.rooms_info[0].room_id, 13);
     assert_eq!(r.rooms_info[1].room_id, 14);
     assert_eq!(r.rooms_info[0].unread_count, 123);
-    assert!(r.rooms_info[0].last_comment_timestamp.as_ref().unwrap().is_zero());
+    assert!(r.rooms_info[0]
+        .last_comment_timestamp
+        .as_ref()
+        .unwrap()
+        .is_zero());
 }
 
 #[test]
@@ -205,7 +224,10 @@ fn post_comment_account_linking() {
     assert_eq!(c.topic_id, Some(1));
     assert_eq!(c.username.as_deref(), Some("asasmoyo"));
     assert_eq!(c.unique_temp_id.as_deref(), Some("8I4NUxHkMCut7c1ijJLt"));
-    assert_eq!(c.timestamp.as_ref().unwrap().as_str(), "2017-02-27T17:30:09+07:00");
+    assert_eq!(
+        c.timestamp.as_ref().unwrap().as_str(),
+        "2017-02-27T17:30:09+07:00"
+    );
     match c.payload {
         Payload::AccountLinking(p) => {
             assert_eq!(p.url, "http://google.com");
@@ -223,7 +245,11 @@ fn load_comments_and_search() {
     assert_eq!(r.comments.len(), 2);
     assert_eq!(r.comments[0].message, "testing");
     assert_eq!(r.comments[0].room_id, Some(234));
-    assert!(r.comments[0].room_name.as_ref().unwrap().contains("@example.com"));
+    assert!(r.comments[0]
+        .room_name
+        .as_ref()
+        .unwrap()
+        .contains("@example.com"));
     assert_eq!(r.comments[1].message, "here is the message that I sent");
 
     let r: CommentsResults = decode("search_messages", spec!("search_messages")).unwrap();
@@ -306,7 +332,11 @@ fn backups() {
     let l: HistoriesResult<Import> = decode("list_imports", spec!("list_imports")).unwrap();
     assert_eq!(l.backup_histories[0].status, "finished");
     assert_eq!(l.backup_histories[0].total_rows, 1);
-    assert_eq!(l.backup_histories[0].errors, ImportErrors::default(), "{{}} errors");
+    assert_eq!(
+        l.backup_histories[0].errors,
+        ImportErrors::default(),
+        "{{}} errors"
+    );
 }
 
 #[test]
@@ -315,8 +345,13 @@ fn payload_examples_decode_and_serialise_as_the_spec_shows() {
         serde_json::from_slice(b).unwrap()
     }
     // account_linking: request form == response form.
-    let p = Payload::from_wire(Some("account_linking"), Some(raw(spec!("payload_account_linking"))));
-    assert!(matches!(&p, Payload::AccountLinking(a) if a.params.as_ref().unwrap()["button_text"] == "ini button"));
+    let p = Payload::from_wire(
+        Some("account_linking"),
+        Some(raw(spec!("payload_account_linking"))),
+    );
+    assert!(
+        matches!(&p, Payload::AccountLinking(a) if a.params.as_ref().unwrap()["button_text"] == "ini button")
+    );
     assert_eq!(p.to_wire().unwrap(), raw(spec!("payload_account_linking")));
 
     let p = Payload::from_wire(Some("buttons"), Some(raw(spec!("payload_buttons"))));
@@ -326,11 +361,17 @@ fn payload_examples_decode_and_serialise_as_the_spec_shows() {
             assert_eq!(b.buttons.len(), 2);
             assert_eq!(b.buttons[0].button_type, "postback");
             assert_eq!(b.buttons[0].payload.method.as_deref(), Some("get"));
-            assert_eq!(b.buttons[1].payload.url.as_deref(), Some("http://somewhere.com/button2?id=123"));
+            assert_eq!(
+                b.buttons[1].payload.url.as_deref(),
+                Some("http://somewhere.com/button2?id=123")
+            );
         }
         other => panic!("{other:?}"),
     }
-    assert_eq!(p.to_wire().unwrap(), strip_nulls(raw(spec!("payload_buttons"))));
+    assert_eq!(
+        p.to_wire().unwrap(),
+        strip_nulls(raw(spec!("payload_buttons")))
+    );
 
     // card: `image` coming out, `image_url` going in.
     let out = Payload::from_wire(Some("card"), Some(raw(spec!("payload_card_response"))));
@@ -339,27 +380,44 @@ fn payload_examples_decode_and_serialise_as_the_spec_shows() {
     match &out {
         Payload::Card(c) => {
             assert_eq!(c.image, "http://url.com/gambar.jpg");
-            assert_eq!(c.title, "Atasan Blouse Tunik Wanita Baju Muslim Worie Longtop");
+            assert_eq!(
+                c.title,
+                "Atasan Blouse Tunik Wanita Baju Muslim Worie Longtop"
+            );
             assert_eq!(c.buttons.len(), 2);
         }
         other => panic!("{other:?}"),
     }
-    assert_eq!(out.to_wire().unwrap(), strip_nulls(raw(spec!("payload_card_request"))));
+    assert_eq!(
+        out.to_wire().unwrap(),
+        strip_nulls(raw(spec!("payload_card_request")))
+    );
 
     let p = Payload::from_wire(Some("custom"), Some(raw(spec!("payload_custom_request"))));
-    assert!(matches!(&p, Payload::Custom(c) if c.custom_type == "promo" && c.content == json!({"date": "2017-09-09"})));
+    assert!(
+        matches!(&p, Payload::Custom(c) if c.custom_type == "promo" && c.content == json!({"date": "2017-09-09"}))
+    );
     assert_eq!(p.to_wire().unwrap(), raw(spec!("payload_custom_response")));
 
     let p = Payload::from_wire(Some("location"), Some(raw(spec!("payload_location"))));
-    assert!(matches!(&p, Payload::Location(l) if l.latitude == 1213.2323 && l.map_url == "https://goo.gl/maps/nkY2DBF1quM2"));
+    assert!(
+        matches!(&p, Payload::Location(l) if l.latitude == 1213.2323 && l.map_url == "https://goo.gl/maps/nkY2DBF1quM2")
+    );
     assert_eq!(p.to_wire().unwrap(), raw(spec!("payload_location")));
 
-    let p = Payload::from_wire(Some("contact_person"), Some(raw(spec!("payload_contact_person"))));
-    assert!(matches!(&p, Payload::ContactPerson(c) if c.name == "Evan" && c.contact_type.as_deref() == Some("email")));
+    let p = Payload::from_wire(
+        Some("contact_person"),
+        Some(raw(spec!("payload_contact_person"))),
+    );
+    assert!(
+        matches!(&p, Payload::ContactPerson(c) if c.name == "Evan" && c.contact_type.as_deref() == Some("email"))
+    );
     assert_eq!(p.to_wire().unwrap(), raw(spec!("payload_contact_person")));
 
     let p = Payload::from_wire(Some("reply"), Some(raw(spec!("payload_reply_import_tip"))));
-    assert!(matches!(&p, Payload::Reply(r) if r.replied_comment_id == 1 && r.text == "ini comment"));
+    assert!(
+        matches!(&p, Payload::Reply(r) if r.replied_comment_id == 1 && r.text == "ini comment")
+    );
     assert_eq!(p.to_wire().unwrap(), raw(spec!("payload_reply_import_tip")));
 
     // A custom system event keeps its own keys.
@@ -374,19 +432,43 @@ fn payload_examples_decode_and_serialise_as_the_spec_shows() {
         }
         other => panic!("{other:?}"),
     }
-    assert_eq!(p.to_wire().unwrap(), raw(spec!("payload_system_event_custom_response")));
+    assert_eq!(
+        p.to_wire().unwrap(),
+        raw(spec!("payload_system_event_custom_response"))
+    );
 }
 
 #[test]
 fn system_event_subtype_payloads() {
     let cases = [
-        ("create_room", json!({"type": "create_room", "subject_username": "Ucup", "subject_email": "ucup@example.com", "room_name": "Qiscus"})),
-        ("add_member", json!({"type": "add_member", "subject_username": "Ucup", "subject_email": "ucup@example.com", "object_username": "Ani", "object_email": "ani@example.com"})),
-        ("join_room", json!({"type": "join_room", "subject_username": "Ucup", "subject_email": "ucup@example.com", "room_name": "Qiscus"})),
-        ("remove_member", json!({"type": "remove_member", "subject_username": "Ucup", "subject_email": "ucup@example.com", "object_username": "Ani", "object_email": "ani@example.com"})),
-        ("left_room", json!({"type": "left_room", "subject_username": "Ucup", "subject_email": "ucup@example.com", "room_name": "Qiscus"})),
-        ("change_room_name", json!({"type": "change_room_name", "subject_username": "Ucup", "subject_email": "ucup@example.com", "room_name": "Qiscus Super Family"})),
-        ("change_room_avatar", json!({"type": "change_room_avatar", "subject_username": "Ucup", "subject_email": "ucup@example.com"})),
+        (
+            "create_room",
+            json!({"type": "create_room", "subject_username": "Ucup", "subject_email": "ucup@example.com", "room_name": "Qiscus"}),
+        ),
+        (
+            "add_member",
+            json!({"type": "add_member", "subject_username": "Ucup", "subject_email": "ucup@example.com", "object_username": "Ani", "object_email": "ani@example.com"}),
+        ),
+        (
+            "join_room",
+            json!({"type": "join_room", "subject_username": "Ucup", "subject_email": "ucup@example.com", "room_name": "Qiscus"}),
+        ),
+        (
+            "remove_member",
+            json!({"type": "remove_member", "subject_username": "Ucup", "subject_email": "ucup@example.com", "object_username": "Ani", "object_email": "ani@example.com"}),
+        ),
+        (
+            "left_room",
+            json!({"type": "left_room", "subject_username": "Ucup", "subject_email": "ucup@example.com", "room_name": "Qiscus"}),
+        ),
+        (
+            "change_room_name",
+            json!({"type": "change_room_name", "subject_username": "Ucup", "subject_email": "ucup@example.com", "room_name": "Qiscus Super Family"}),
+        ),
+        (
+            "change_room_avatar",
+            json!({"type": "change_room_avatar", "subject_username": "Ucup", "subject_email": "ucup@example.com"}),
+        ),
     ];
     for (kind, wire) in cases {
         let p = Payload::from_wire(Some("system_event"), Some(wire.clone()));
@@ -407,13 +489,28 @@ fn live_comment_shapes() {
     let r: CommentsResults = decode("load_comments", live!("comments_odd_shapes")).unwrap();
     let c = &r.comments;
     assert_eq!(c.len(), 9);
-    assert_eq!((c[0].id, c[0].comment_before_id, c[0].room_id), (30, 29, Some(7)));
+    assert_eq!(
+        (c[0].id, c[0].comment_before_id, c[0].room_id),
+        (30, 29, Some(7))
+    );
     assert_eq!(c[0].payload, Payload::Text);
-    assert_eq!(c[0].timestamp.as_ref().unwrap().parse().unwrap().timestamp(), 1506162884);
+    assert_eq!(
+        c[0].timestamp
+            .as_ref()
+            .unwrap()
+            .parse()
+            .unwrap()
+            .timestamp(),
+        1506162884
+    );
     assert_eq!(c[1].payload, Payload::Text);
     assert!(matches!(&c[2].payload, Payload::Custom(p) if p.custom_type.is_empty()));
-    assert!(matches!(&c[3].payload, Payload::ButtonPostbackResponse(p) if p.method.as_deref() == Some("post") && p.payload == Some(json!({"choice": 2}))));
-    assert!(matches!(&c[4].payload, Payload::FileAttachment(p) if p.size == Some(1024) && p.pages == Some(3) && p.file_name.as_deref() == Some("f.pdf")));
+    assert!(
+        matches!(&c[3].payload, Payload::ButtonPostbackResponse(p) if p.method.as_deref() == Some("post") && p.payload == Some(json!({"choice": 2})))
+    );
+    assert!(
+        matches!(&c[4].payload, Payload::FileAttachment(p) if p.size == Some(1024) && p.pages == Some(3) && p.file_name.as_deref() == Some("f.pdf"))
+    );
     match &c[5].payload {
         Payload::Carousel(p) => {
             assert_eq!(p.cards.len(), 1);
@@ -456,7 +553,10 @@ fn webhooks() {
     assert_eq!(e.payload.room.room_type, "group");
     assert_eq!(e.payload.room.name, "ini grup");
     assert_eq!(e.payload.room.participants.len(), 2);
-    assert_eq!(e.payload.room.participants[1].avatar_url.as_deref(), Some("http://avatar2.jpg"));
+    assert_eq!(
+        e.payload.room.participants[1].avatar_url.as_deref(),
+        Some("http://avatar2.jpg")
+    );
     assert_eq!(e.payload.message.text, "ini pesan");
     assert_eq!(e.payload.message.payload, Payload::Text);
 
@@ -465,9 +565,18 @@ fn webhooks() {
     assert_eq!((m.id, m.comment_before_id), (Some(99), Some(98)));
     assert_eq!(m.unique_temp_id.as_deref(), Some("abc123"));
     assert!(matches!(&m.payload, Payload::Location(l) if l.name == "Mirota"));
-    assert_eq!(e.payload.room.room_avatar.as_deref(), Some("https://example.com/room.png"));
-    assert_eq!(e.payload.room.participants[1].last_comment_read_id, Some(97));
-    assert_eq!(e.payload.from.avatar_url.as_deref(), Some("https://example.com/u1.png"));
+    assert_eq!(
+        e.payload.room.room_avatar.as_deref(),
+        Some("https://example.com/room.png")
+    );
+    assert_eq!(
+        e.payload.room.participants[1].last_comment_read_id,
+        Some(97)
+    );
+    assert_eq!(
+        e.payload.from.avatar_url.as_deref(),
+        Some("https://example.com/u1.png")
+    );
 
     let e = webhooks::parse_event(live!("webhook_channel_no_participants")).unwrap();
     assert!(e.is_from_rest());

@@ -82,10 +82,7 @@ impl SystemEventParams {
         check_room_id("room_id", self.room_id)?;
         validate::email("subject_email", &self.subject_email)?;
         let mut body = Map::new();
-        body.insert(
-            "system_event_type".into(),
-            self.event.type_name().into(),
-        );
+        body.insert("system_event_type".into(), self.event.type_name().into());
         body.insert("room_id".into(), self.room_id.to_string().into());
         body.insert("subject_email".into(), self.subject_email.clone().into());
         match &self.event {

@@ -73,7 +73,10 @@ pub fn parse_timestamp(s: &str) -> Option<DateTime<FixedOffset>> {
     }
     if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) {
         let secs: i64 = s.parse().ok()?;
-        return Utc.timestamp_opt(secs, 0).single().map(|d| d.fixed_offset());
+        return Utc
+            .timestamp_opt(secs, 0)
+            .single()
+            .map(|d| d.fixed_offset());
     }
     None
 }
@@ -92,7 +95,9 @@ mod tests {
             ("2017-02-07 19:01:00", 1486494060),
             ("1486494060", 1486494060),
         ] {
-            let parsed = Timestamp::from(text).parse().unwrap_or_else(|| panic!("{text}"));
+            let parsed = Timestamp::from(text)
+                .parse()
+                .unwrap_or_else(|| panic!("{text}"));
             assert_eq!(parsed.timestamp(), unix, "{text}");
         }
         assert!(Timestamp::from("0001-01-01T00:00:00Z").is_zero());

@@ -244,7 +244,9 @@ impl Client {
     pub async fn login_or_register(&self, params: &LoginOrRegisterParams) -> Result<User> {
         params.validate()?;
         let body = crate::client::to_json(params)?;
-        let r: UserResults = self.call(&LOGIN_OR_REGISTER, None, Body::Json(body)).await?;
+        let r: UserResults = self
+            .call(&LOGIN_OR_REGISTER, None, Body::Json(body))
+            .await?;
         Ok(r.into())
     }
 

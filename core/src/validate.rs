@@ -37,7 +37,10 @@ pub(crate) fn email(field: &str, value: &str) -> Result<()> {
 /// Every address of a list is valid and the list is not empty.
 pub(crate) fn emails(field: &str, values: &[String]) -> Result<()> {
     if values.is_empty() {
-        return Err(Error::invalid(field, "must name at least one e-mail address"));
+        return Err(Error::invalid(
+            field,
+            "must name at least one e-mail address",
+        ));
     }
     values.iter().try_for_each(|v| email(field, v))
 }
@@ -53,9 +56,10 @@ pub(crate) fn page(field: &str, value: Option<u32>) -> Result<()> {
 /// Page sizes are 1..=100.
 pub(crate) fn limit(field: &str, value: Option<u32>) -> Result<()> {
     match value {
-        Some(v) if !(1..=100).contains(&v) => {
-            Err(Error::invalid(field, format!("must be between 1 and 100, got {v}")))
-        }
+        Some(v) if !(1..=100).contains(&v) => Err(Error::invalid(
+            field,
+            format!("must be between 1 and 100, got {v}"),
+        )),
         _ => Ok(()),
     }
 }
@@ -63,10 +67,13 @@ pub(crate) fn limit(field: &str, value: Option<u32>) -> Result<()> {
 /// A `YYYY-MM-DD` date.
 pub(crate) fn date(field: &str, value: &str) -> Result<chrono::NaiveDate> {
     let well_formed = value.len() == 10
-        && value
-            .bytes()
-            .enumerate()
-            .all(|(i, b)| if i == 4 || i == 7 { b == b'-' } else { b.is_ascii_digit() });
+        && value.bytes().enumerate().all(|(i, b)| {
+            if i == 4 || i == 7 {
+                b == b'-'
+            } else {
+                b.is_ascii_digit()
+            }
+        });
     let parsed = well_formed
         .then(|| chrono::NaiveDate::parse_from_str(value, "%Y-%m-%d").ok())
         .flatten();

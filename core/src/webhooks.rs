@@ -124,9 +124,17 @@ pub struct WebhookMessage {
 
 #[derive(Serialize, Deserialize)]
 struct WebhookMessageWire {
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "de::opt_id")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "de::opt_id"
+    )]
     id: Option<i64>,
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "de::opt_id")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "de::opt_id"
+    )]
     comment_before_id: Option<i64>,
     #[serde(default, deserialize_with = "de::string_or_empty")]
     text: String,
@@ -134,7 +142,11 @@ struct WebhookMessageWire {
     kind: Option<String>,
     #[serde(default)]
     payload: Option<Value>,
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "de::opt_string")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "de::opt_string"
+    )]
     unique_temp_id: Option<String>,
     #[serde(default, deserialize_with = "de::bool_or_false")]
     disable_link_preview: bool,
@@ -142,7 +154,11 @@ struct WebhookMessageWire {
     created_at: Option<Timestamp>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     timestamp: Option<Timestamp>,
-    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "de::opt_id")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "de::opt_id"
+    )]
     unix_timestamp: Option<i64>,
 }
 
@@ -218,7 +234,11 @@ pub fn verify_signature(token: &[u8], body: &[u8], signature: Option<&str>) -> R
 }
 
 /// Verifies the signature over the raw body, then parses it.
-pub fn verify_and_parse(token: &[u8], body: &[u8], signature: Option<&str>) -> Result<WebhookEvent> {
+pub fn verify_and_parse(
+    token: &[u8],
+    body: &[u8],
+    signature: Option<&str>,
+) -> Result<WebhookEvent> {
     verify_signature(token, body, signature)?;
     parse_event(body)
 }
