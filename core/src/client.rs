@@ -23,18 +23,14 @@ pub const DEFAULT_MAX_RESPONSE_BYTES: u64 = 32 * 1024 * 1024;
 /// Settings of a [`Client`]. Build one with [`Client::builder`], or fill it in and call
 /// [`Client::from_config`]. `Debug` output never shows the secret.
 #[derive(Clone, Debug, PartialEq)]
-#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct ClientConfig {
     /// The Qiscus app id; the base URL is `https://{app_id}.qiscus.com` unless overridden.
     pub app_id: String,
     /// The secret key, sent as `QISCUS_SDK_SECRET`.
-    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub secret: SecretKey,
     /// Overrides the base URL (an emulator, a proxy). Paths `/api/v2/rest/...` are appended.
-    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     pub base_url: Option<String>,
     /// Allows a plain-http base URL whose host is not a loopback address.
-    #[cfg_attr(feature = "uniffi", uniffi(default = false))]
     pub allow_insecure_http: bool,
     /// Time allowed to open a connection. Default 10 s.
     pub connect_timeout: Duration,

@@ -217,7 +217,6 @@ pub struct PostCommentParams {
     /// `file_attachment` the server writes it when empty.
     pub message: String,
     /// Type and payload.
-    #[cfg_attr(feature = "uniffi", uniffi(default = Payload::Text))]
     pub payload: Payload,
     /// Idempotency key: posting the same id twice in a room stores one comment. Generated when
     /// `None`, and kept across retries.

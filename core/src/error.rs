@@ -115,6 +115,12 @@ pub enum Error {
         /// Why: missing header, malformed hex, or mismatch.
         reason: String,
     },
+    /// A bug inside the library (a panic), reported instead of crashing the host process.
+    #[error("internal error: {reason}")]
+    Internal {
+        /// What went wrong.
+        reason: String,
+    },
     /// Client configuration was refused (bad base URL, plain http to a non-loopback host, ...).
     #[error("invalid configuration: {field}: {reason}")]
     Config {

@@ -30,6 +30,17 @@
 #[cfg(feature = "uniffi")]
 uniffi::setup_scaffolding!("qiscus_core");
 
+// Types that cross the FFI as strings: JSON as its text (the bindings turn it into native values
+// where the language allows, see uniffi.toml), timestamps as plain strings.
+#[cfg(feature = "uniffi")]
+uniffi::custom_type!(JsonValue, String, {
+    remote,
+    lower: |v| v.to_string(),
+    try_lift: |s| Ok(serde_json::from_str(&s)?),
+});
+#[cfg(feature = "uniffi")]
+uniffi::custom_newtype!(Timestamp, String);
+
 pub mod backups;
 mod client;
 pub mod comments;

@@ -17,7 +17,6 @@ use std::time::Duration;
 /// (a token bucket, as in gRPC's retry throttling) stops retries when most recent calls fail, so a
 /// server in trouble is not hammered.
 #[derive(Debug, Clone, PartialEq)]
-#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct RetryPolicy {
     /// Retries after the first attempt (0 turns retrying off). Default 2.
     pub max_retries: u32,

@@ -31,9 +31,8 @@ async fn get_faults(State(app): State<App>) -> Json<Value> {
 
 async fn set_faults(State(app): State<App>, p: Params) -> Result<Json<Value>, ApiError> {
     let faults: Faults = if let Some(spec) = p.str("spec") {
-        spec.parse().map_err(|e: crate::faults::ParseFaultsError| {
-            ApiError::bad_request(e.to_string())
-        })?
+        spec.parse()
+            .map_err(|e: crate::faults::ParseFaultsError| ApiError::bad_request(e.to_string()))?
     } else {
         let mut obj = serde_json::Map::new();
         for k in [
@@ -102,8 +101,11 @@ async fn reset(State(app): State<App>) -> Json<Value> {
 async fn download(State(app): State<App>, Path(id): Path<String>) -> Response {
     let file = app.data.read().export_files.get(&id).cloned();
     match file {
-        Some(bytes) => ([(CONTENT_TYPE, "application/json")], bytes.as_ref().clone()).into_response(),
-        None => ApiError::not_found(format!("no finished export with unique id `{id}`"))
-            .into_response(),
+        Some(bytes) => {
+            ([(CONTENT_TYPE, "application/json")], bytes.as_ref().clone()).into_response()
+        }
+        None => {
+            ApiError::not_found(format!("no finished export with unique id `{id}`")).into_response()
+        }
     }
 }

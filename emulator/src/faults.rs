@@ -114,9 +114,9 @@ impl FromStr for Faults {
                 .ok_or_else(|| ParseFaultsError(format!("`{part}` is not KEY=VALUE")))?;
             let (k, v) = (k.trim(), v.trim());
             let prob = || -> Result<f64, ParseFaultsError> {
-                let p: f64 = v.parse().map_err(|_| {
-                    ParseFaultsError(format!("`{part}`: `{v}` is not a number"))
-                })?;
+                let p: f64 = v
+                    .parse()
+                    .map_err(|_| ParseFaultsError(format!("`{part}`: `{v}` is not a number")))?;
                 if !(0.0..=1.0).contains(&p) {
                     return Err(ParseFaultsError(format!(
                         "`{part}`: a probability must be between 0 and 1"

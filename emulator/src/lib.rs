@@ -31,7 +31,6 @@
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
-use std::convert::Infallible;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
@@ -194,12 +193,18 @@ async fn handle(
         Outcome::Error500 => {
             bump(&s.faults_injected);
             bump(&s.errors_500);
-            Ok(injected(StatusCode::INTERNAL_SERVER_ERROR, "internal server error"))
+            Ok(injected(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal server error",
+            ))
         }
         Outcome::Error503 => {
             bump(&s.faults_injected);
             bump(&s.errors_503);
-            Ok(injected(StatusCode::SERVICE_UNAVAILABLE, "service unavailable"))
+            Ok(injected(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "service unavailable",
+            ))
         }
         Outcome::RateLimited(secs) => {
             bump(&s.faults_injected);
@@ -333,7 +338,3 @@ impl Drop for EmulatorHandle {
         }
     }
 }
-
-// Keeps `Infallible` referenced for readers of `route`.
-#[allow(dead_code)]
-type _Never = Infallible;

@@ -102,11 +102,6 @@ impl Params {
         }
     }
 
-    /// True when the key is present (even as null).
-    pub fn has(&self, name: &str) -> bool {
-        self.map.contains_key(name)
-    }
-
     /// A scalar as a string (numbers and booleans are converted).
     pub fn str(&self, name: &str) -> Option<String> {
         self.get(name).and_then(scalar_string)
@@ -168,11 +163,11 @@ impl Params {
                 .map(Some)
                 .ok_or_else(|| ApiError::bad_request(format!("{name} must be a positive integer"))),
             Value::String(s) if s.trim().is_empty() => Ok(None),
-            Value::String(s) => s
-                .trim()
-                .parse::<u64>()
-                .map(Some)
-                .map_err(|_| ApiError::bad_request(format!("{name} must be a positive integer"))),
+            Value::String(s) => {
+                s.trim().parse::<u64>().map(Some).map_err(|_| {
+                    ApiError::bad_request(format!("{name} must be a positive integer"))
+                })
+            }
             _ => Err(ApiError::bad_request(format!(
                 "{name} must be a positive integer"
             ))),

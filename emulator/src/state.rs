@@ -290,9 +290,8 @@ impl Data {
     }
     /// User id by e-mail or a 404 naming the field.
     pub fn require_user(&self, field: &str, email: &str) -> Result<u64, ApiError> {
-        self.user_id(email).ok_or_else(|| {
-            ApiError::not_found(format!("user with {field} `{email}` not found"))
-        })
+        self.user_id(email)
+            .ok_or_else(|| ApiError::not_found(format!("user with {field} `{email}` not found")))
     }
     /// Ids of every e-mail or a 400 naming the unknown ones.
     pub fn require_users(&self, field: &str, emails: &[String]) -> Result<Vec<u64>, ApiError> {
@@ -524,7 +523,10 @@ impl Data {
         let last = room.comment_ids.last().and_then(|&id| self.comment(id));
         let last_read = room.participant(user_id).map(|p| p.last_read).unwrap_or(0);
         let mut m = Map::new();
-        m.insert("last_comment_id".into(), json!(last.map(|c| c.id).unwrap_or(0)));
+        m.insert(
+            "last_comment_id".into(),
+            json!(last.map(|c| c.id).unwrap_or(0)),
+        );
         m.insert(
             "last_comment_message".into(),
             json!(last.map(|c| c.message.as_str()).unwrap_or("")),

@@ -35,7 +35,9 @@ fn resource_param(p: Option<String>) -> Result<String, ApiError> {
 fn date_param(p: &Params, name: &str) -> Result<NaiveDate, ApiError> {
     let s = p.req_str(name)?;
     NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").map_err(|_| {
-        ApiError::bad_request(format!("{name} must be a date formatted YYYY-MM-DD, got `{s}`"))
+        ApiError::bad_request(format!(
+            "{name} must be a date formatted YYYY-MM-DD, got `{s}`"
+        ))
     })
 }
 
@@ -104,7 +106,12 @@ fn in_range(t: &DateTime<Utc>, start: NaiveDate, end: NaiveDate) -> bool {
 }
 
 /// Rows in the import format for `resource`, created within [start, end].
-pub(crate) fn export_rows(d: &Data, resource: &str, start: NaiveDate, end: NaiveDate) -> Vec<Value> {
+pub(crate) fn export_rows(
+    d: &Data,
+    resource: &str,
+    start: NaiveDate,
+    end: NaiveDate,
+) -> Vec<Value> {
     let ts = crate::state::ts;
     match resource {
         "users" => d
@@ -231,11 +238,19 @@ pub(crate) async fn create_import(
         let name = field.name().unwrap_or_default().to_string();
         let filename = field.file_name().map(str::to_string);
         let bytes = field.bytes().await.map_err(|e| {
-            ApiError::new(e.status(), format!("invalid multipart body: {}", e.body_text()))
+            ApiError::new(
+                e.status(),
+                format!("invalid multipart body: {}", e.body_text()),
+            )
         })?;
         match name.as_str() {
             "type" => rtype = Some(String::from_utf8_lossy(&bytes).into_owned()),
-            "file" => file = Some((filename.unwrap_or_else(|| "import.json".into()), bytes.to_vec())),
+            "file" => {
+                file = Some((
+                    filename.unwrap_or_else(|| "import.json".into()),
+                    bytes.to_vec(),
+                ))
+            }
             _ => {}
         }
     }
@@ -387,7 +402,11 @@ fn import_room(d: &mut Data, row: &Map<String, Value>) -> Result<(), String> {
     let rtype = match row_str(row, "Type")?.as_str() {
         "single" => RoomType::Single,
         "group" => RoomType::Group,
-        other => return Err(format!("Type must be \"single\" or \"group\", got `{other}`")),
+        other => {
+            return Err(format!(
+                "Type must be \"single\" or \"group\", got `{other}`"
+            ))
+        }
     };
     let creator = row_str(row, "CreatorEmail")?;
     let creator_id = d
@@ -440,7 +459,9 @@ fn import_room(d: &mut Data, row: &Map<String, Value>) -> Result<(), String> {
     };
     let avatar = row_str(row, "AvatarUrl")?;
     let created = row_time(row, "CreatedAt")?;
-    let rid = d.insert_room(name, rtype, avatar, options, creator_id, &ids, unique, created);
+    let rid = d.insert_room(
+        name, rtype, avatar, options, creator_id, &ids, unique, created,
+    );
     if rtype == RoomType::Single {
         let key = (ids[0].min(ids[1]), ids[0].max(ids[1]));
         d.singles.entry(key).or_insert(rid);
@@ -493,7 +514,9 @@ fn import_comment(d: &mut Data, row: &Map<String, Value>) -> Result<(), String> 
         let reply = if ctype == "reply" {
             let parent = row_str(row, "ParentCommentUniqueId")?;
             let pid = d.comment_by_unique.get(&parent).copied().ok_or_else(|| {
-                format!("ParentCommentUniqueId `{parent}` does not name an earlier or existing comment")
+                format!(
+                    "ParentCommentUniqueId `{parent}` does not name an earlier or existing comment"
+                )
             })?;
             ReplyCheck::Resolved(pid)
         } else {
@@ -501,6 +524,8 @@ fn import_comment(d: &mut Data, row: &Map<String, Value>) -> Result<(), String> 
         };
         validate_comment(d, &ctype, message, payload, reply).map_err(|e| e.message)?
     };
-    d.insert_comment(room_id, uid, message, ctype, payload, unique, disable, created);
+    d.insert_comment(
+        room_id, uid, message, ctype, payload, unique, disable, created,
+    );
     Ok(())
 }

@@ -120,10 +120,7 @@ pub(crate) async fn update_room(State(app): State<App>, p: Params) -> ApiResult 
     }))
 }
 
-pub(crate) async fn get_or_create_room_with_target(
-    State(app): State<App>,
-    p: Params,
-) -> ApiResult {
+pub(crate) async fn get_or_create_room_with_target(State(app): State<App>, p: Params) -> ApiResult {
     let emails = p.list("emails")?;
     if emails.len() != 2 {
         return Err(ApiError::bad_request(format!(

@@ -126,7 +126,7 @@ pub(crate) async fn get_user_rooms(State(app): State<App>, p: Params) -> ApiResu
         .filter_map(|&rid| d.room(rid))
         .filter(|r| room_type.map_or(true, |t| r.room_type == t))
         .collect();
-    rooms.sort_by(|a, b| b.activity.cmp(&a.activity));
+    rooms.sort_by_key(|r| std::cmp::Reverse(r.activity));
     let total = rooms.len();
     let (current, selected): (u64, Vec<_>) = match page {
         Some(pg) => {
