@@ -11,6 +11,8 @@ use std::time::Duration;
 /// already inherit a `message` property.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Error))]
+// Foreign languages see `QiscusError` (Kotlin: `QiscusException`), not a bare `Error`.
+#[cfg_attr(feature = "uniffi", uniffi(name = "QiscusError"))]
 #[non_exhaustive]
 pub enum Error {
     /// The server answered with an error status not covered by a more specific variant.

@@ -1,0 +1,388 @@
+//! # qiscus-ffi
+//!
+//! The UniFFI exports of the `qiscus` client: the only crate with exports, and a thin one. The
+//! records, enums and the error type are the core's own (derived behind its `uniffi` feature);
+//! this crate adds the [`Client`] object, whose every call exists twice — `name` (async: a
+//! Python coroutine, a Kotlin `suspend fun`, a Swift `async` function) and `name_blocking` (for
+//! scripts and plain threads) — plus the webhook helpers.
+//!
+//! All calls run on one process-wide multi-thread tokio runtime shared by every client: a call is
+//! spawned onto it and awaited, so callers need no Rust reactor of their own, and a slow call
+//! never holds the caller's event loop or thread. Dropping (cancelling) the async form aborts the
+//! spawned request. A panic becomes [`Error::Internal`] instead of crashing the host.
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::{Arc, RwLock};
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use once_cell::sync::Lazy;
+use qiscus::{
+    Comment, CreateExportParams, CreateImportParams, CreateRoomParams, Error, Export,
+    GetRoomsInfoParams, GetUserRoomsParams, Import, JsonValue, LoadCommentsParams,
+    LoginOrRegisterParams, PostCommentParams, RetryPolicy, RoomInfo, RoomSummary,
+    RoomWithComments, SearchMessagesParams, SystemEventParams, UpdateRoomParams, UpdatedRoom,
+    User, UserRooms, WebhookEvent,
+};
+use tokio::runtime::Runtime;
+use tokio::task::JoinHandle;
+
+uniffi::setup_scaffolding!("qiscus");
+// JSON values are a remote type of the core crate (serde_json::Value crossing as JSON text).
+uniffi::use_remote_type!(qiscus::JsonValue);
+
+/// The one runtime of the process, created on first use and shared by every client.
+static RUNTIME: Lazy<Runtime> = Lazy::new(|| {
+    tokio::runtime::Builder::new_multi_thread()
+        .thread_name("qiscus-rt")
+        .enable_all()
+        .build()
+        .expect("the qiscus runtime could not start")
+});
+
+/// Awaits a spawned task and aborts it when dropped: cancelling the caller abandons the request.
+struct AbortOnDrop<T>(JoinHandle<T>);
+
+impl<T> Future for AbortOnDrop<T> {
+    type Output = Result<T, tokio::task::JoinError>;
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        Pin::new(&mut self.0).poll(cx)
+    }
+}
+
+impl<T> Drop for AbortOnDrop<T> {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+/// Runs a call on the shared runtime and waits for it without blocking the caller's executor.
+async fn spawned<T, F>(fut: F) -> Result<T, Error>
+where
+    F: Future<Output = Result<T, Error>> + Send + 'static,
+    T: Send + 'static,
+{
+    match AbortOnDrop(RUNTIME.spawn(fut)).await {
+        Ok(result) => result,
+        Err(e) if e.is_panic() => Err(Error::Internal {
+            reason: panic_text(e.into_panic()),
+        }),
+        Err(_) => Err(Error::Internal {
+            reason: "the call was cancelled".into(),
+        }),
+    }
+}
+
+/// Runs a call on the shared runtime and blocks the calling thread until it ends.
+fn blocking<T, F>(fut: F) -> Result<T, Error>
+where
+    F: Future<Output = Result<T, Error>> + Send + 'static,
+    T: Send + 'static,
+{
+    RUNTIME.block_on(spawned(fut))
+}
+
+fn panic_text(payload: Box<dyn std::any::Any + Send>) -> String {
+    let text = payload
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown panic".into());
+    format!("panic inside the qiscus library: {text}")
+}
+
+/// A Qiscus client. Cheap to share between threads and tasks; `shutdown()` (or dropping it)
+/// releases its connections.
+#[derive(uniffi::Object)]
+pub struct Client {
+    inner: RwLock<Option<qiscus::Client>>,
+}
+
+impl Client {
+    fn core(&self) -> Result<qiscus::Client, Error> {
+        self.inner
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+            .ok_or_else(|| Error::Config {
+                field: "client".into(),
+                reason: "the client is closed".into(),
+            })
+    }
+
+    fn wrap(core: qiscus::Client) -> Arc<Client> {
+        Arc::new(Client {
+            inner: RwLock::new(Some(core)),
+        })
+    }
+}
+
+impl Drop for Client {
+    fn drop(&mut self) {
+        // Dropped from any thread (a garbage collector's, say): the pool is released on the
+        // runtime it lives on.
+        let core = self.inner.get_mut().unwrap_or_else(|p| p.into_inner()).take();
+        if let Some(core) = core {
+            RUNTIME.spawn(async move { drop(core) });
+        }
+    }
+}
+
+#[uniffi::export]
+impl Client {
+    /// A client for an app. `base_url` overrides `https://{app_id}.qiscus.com` (an emulator, a
+    /// proxy); plain http is refused unless the host is a loopback address or
+    /// `allow_insecure_http` is set. Timeouts and delays are in milliseconds; `max_retries = 0`
+    /// turns retries off.
+    #[uniffi::constructor(default(
+        base_url = None,
+        timeout_ms = 30000,
+        connect_timeout_ms = 10000,
+        max_retries = 2,
+        retry_base_delay_ms = 100,
+        retry_max_delay_ms = 2000,
+        max_retry_after_ms = 10000,
+        max_response_bytes = 33554432,
+        allow_insecure_http = false
+    ))]
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        app_id: String,
+        secret: String,
+        base_url: Option<String>,
+        timeout_ms: u64,
+        connect_timeout_ms: u64,
+        max_retries: u32,
+        retry_base_delay_ms: u64,
+        retry_max_delay_ms: u64,
+        max_retry_after_ms: u64,
+        max_response_bytes: u64,
+        allow_insecure_http: bool,
+    ) -> Result<Arc<Client>, Error> {
+        let mut config = qiscus::ClientConfig::new(app_id, secret);
+        config.base_url = base_url;
+        config.timeout = Duration::from_millis(timeout_ms);
+        config.connect_timeout = Duration::from_millis(connect_timeout_ms);
+        config.retry = RetryPolicy {
+            max_retries,
+            base_delay: Duration::from_millis(retry_base_delay_ms),
+            max_delay: Duration::from_millis(retry_max_delay_ms),
+            max_retry_after: Duration::from_millis(max_retry_after_ms),
+            ..RetryPolicy::default()
+        };
+        config.max_response_bytes = max_response_bytes;
+        config.allow_insecure_http = allow_insecure_http;
+        // Building the HTTP client registers nothing with a runtime, but do it inside ours so
+        // that any future version that does finds one.
+        let _guard = RUNTIME.enter();
+        Ok(Client::wrap(qiscus::Client::from_config(config)?))
+    }
+
+    /// A client sharing this one's connections, whose calls use another per-attempt timeout.
+    pub fn with_timeout(&self, timeout_ms: u64) -> Result<Arc<Client>, Error> {
+        Ok(Client::wrap(
+            self.core()?.with_timeout(Duration::from_millis(timeout_ms)),
+        ))
+    }
+
+    /// The app id.
+    pub fn app_id(&self) -> Result<String, Error> {
+        Ok(self.core()?.app_id().to_owned())
+    }
+
+    /// Releases the client's connections; later calls fail. Calling it twice is harmless.
+    /// (Kotlin's `close()`/`use {}` and Swift's deinit also release them.)
+    pub fn shutdown(&self) {
+        let core = self.inner.write().unwrap_or_else(|p| p.into_inner()).take();
+        if let Some(core) = core {
+            RUNTIME.spawn(async move { drop(core) });
+        }
+    }
+}
+
+/// Declares every call once and exports it twice: `name` (async) and `name_blocking`.
+macro_rules! calls {
+    ($(
+        $(#[doc = $doc:literal])*
+        $name:ident / $blocking:ident ( $($arg:ident : $ty:ty),* ) -> $ret:ty = |$c:ident| $body:expr;
+    )*) => {
+        #[uniffi::export]
+        impl Client {
+            $(
+                $(#[doc = $doc])*
+                pub async fn $name(&self, $($arg: $ty),*) -> Result<$ret, Error> {
+                    let $c = self.core()?;
+                    spawned(async move { $body.await }).await
+                }
+            )*
+        }
+
+        #[uniffi::export]
+        impl Client {
+            $(
+                $(#[doc = $doc])*
+                ///
+                /// Blocking form: waits on the calling thread.
+                pub fn $blocking(&self, $($arg: $ty),*) -> Result<$ret, Error> {
+                    let $c = self.core()?;
+                    blocking(async move { $body.await })
+                }
+            )*
+        }
+    };
+}
+
+calls! {
+    /// Creates a user, or updates one (which needs `password`).
+    login_or_register / login_or_register_blocking(params: LoginOrRegisterParams) -> User
+        = |c| c.login_or_register(&params);
+    /// A user's profile.
+    user_profile / user_profile_blocking(user_email: String) -> User
+        = |c| c.user_profile(&user_email);
+    /// Replaces a user's token.
+    reset_user_token / reset_user_token_blocking(user_email: String) -> User
+        = |c| c.reset_user_token(&user_email);
+    /// The rooms of a user.
+    get_user_rooms / get_user_rooms_blocking(params: GetUserRoomsParams) -> UserRooms
+        = |c| c.get_user_rooms(&params);
+    /// Creates a group room.
+    create_room / create_room_blocking(params: CreateRoomParams) -> RoomSummary
+        = |c| c.create_room(&params);
+    /// Renames a group room, or changes its avatar or options.
+    update_room / update_room_blocking(params: UpdateRoomParams) -> UpdatedRoom
+        = |c| c.update_room(&params);
+    /// The single room of two users, created on first use.
+    get_or_create_room_with_target / get_or_create_room_with_target_blocking(emails: Vec<String>) -> RoomWithComments
+        = |c| c.get_or_create_room_with_target(&emails);
+    /// Last comment, unread count and participants of rooms.
+    get_rooms_info / get_rooms_info_blocking(params: GetRoomsInfoParams) -> Vec<RoomInfo>
+        = |c| c.get_rooms_info(&params);
+    /// Adds users to a group room.
+    add_room_participants / add_room_participants_blocking(room_id: i64, emails: Vec<String>) -> RoomSummary
+        = |c| c.add_room_participants(room_id, &emails);
+    /// Removes users from a group room.
+    remove_room_participants / remove_room_participants_blocking(room_id: i64, emails: Vec<String>) -> RoomSummary
+        = |c| c.remove_room_participants(room_id, &emails);
+    /// Posts a comment of any type but `system_event` (idempotent through `unique_temp_id`).
+    post_comment / post_comment_blocking(params: PostCommentParams) -> Comment
+        = |c| c.post_comment(&params);
+    /// A page of a room's comments, newest first.
+    load_comments / load_comments_blocking(params: LoadCommentsParams) -> Vec<Comment>
+        = |c| c.load_comments(&params);
+    /// Posts a system event message.
+    post_system_event_message / post_system_event_message_blocking(params: SystemEventParams) -> Comment
+        = |c| c.post_system_event_message(&params);
+    /// The last 100 comments matching a keyword in a user's rooms.
+    search_messages / search_messages_blocking(params: SearchMessagesParams) -> Vec<Comment>
+        = |c| c.search_messages(&params);
+    /// Requests an export.
+    create_export / create_export_blocking(params: CreateExportParams) -> Export
+        = |c| c.create_export(&params);
+    /// Up to 20 recent exports.
+    list_exports / list_exports_blocking(page: Option<u32>) -> Vec<Export>
+        = |c| c.list_exports(page);
+    /// One export.
+    get_export / get_export_blocking(unique_id: String) -> Export
+        = |c| c.get_export(&unique_id);
+    /// Deletes an export.
+    delete_export / delete_export_blocking(unique_id: String) -> Export
+        = |c| c.delete_export(&unique_id);
+    /// Downloads a finished export's rows.
+    download_export / download_export_blocking(export: Export) -> Vec<JsonValue>
+        = |c| c.download_export(&export);
+    /// Uploads a JSON file of users, rooms or comments.
+    create_import / create_import_blocking(params: CreateImportParams) -> Import
+        = |c| c.create_import(&params);
+    /// Up to 20 recent imports.
+    list_imports / list_imports_blocking(page: Option<u32>) -> Vec<Import>
+        = |c| c.list_imports(page);
+}
+
+/// The hex HMAC-SHA256 of a webhook body keyed with the signature token (the value of
+/// `QISCUS-SDK-SIGNATURE`), for tests that send webhooks.
+#[uniffi::export]
+pub fn sign_webhook_body(token: Vec<u8>, body: Vec<u8>) -> String {
+    qiscus::webhooks::sign(&token, &body)
+}
+
+/// Checks a `QISCUS-SDK-SIGNATURE` header against the raw body, in constant time.
+#[uniffi::export]
+pub fn verify_webhook_signature(
+    token: Vec<u8>,
+    body: Vec<u8>,
+    signature: Option<String>,
+) -> Result<(), Error> {
+    qiscus::webhooks::verify_signature(&token, &body, signature.as_deref())
+}
+
+/// Parses a webhook body without checking its signature.
+#[uniffi::export]
+pub fn parse_webhook_event(body: Vec<u8>) -> Result<WebhookEvent, Error> {
+    qiscus::webhooks::parse_event(&body)
+}
+
+/// Finds `QISCUS-SDK-SIGNATURE` among the request's headers (any case), verifies the raw body
+/// and returns the typed event: the one call a webhook endpoint needs, in any web framework.
+#[uniffi::export]
+pub fn receive_webhook(
+    token: Vec<u8>,
+    headers: std::collections::HashMap<String, String>,
+    body: Vec<u8>,
+) -> Result<WebhookEvent, Error> {
+    qiscus::webhooks::receive(
+        &token,
+        headers.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+        &body,
+    )
+}
+
+/// A fresh idempotency key for `post_comment`.
+#[uniffi::export]
+pub fn new_unique_temp_id() -> String {
+    qiscus::new_unique_temp_id()
+}
+
+/// Parses any timestamp form the server sends into unix milliseconds (`None` if unparseable).
+#[uniffi::export]
+pub fn timestamp_to_unix_millis(timestamp: String) -> Option<i64> {
+    qiscus::parse_timestamp(&timestamp).map(|t| t.timestamp_millis())
+}
+
+/// For the test suites: panics inside the library, to show that a Rust panic reaches the caller
+/// as an error, never as a crash. `in_task` panics inside a spawned call (async path) instead of
+/// on the calling thread.
+#[uniffi::export]
+pub fn debug_panic(in_task: bool) -> Result<(), Error> {
+    if in_task {
+        blocking(async { panic!("debug_panic was called") })
+    } else {
+        panic!("debug_panic was called")
+    }
+}
+
+/// The async twin of [`debug_panic`]: panics inside a spawned task.
+#[uniffi::export]
+pub async fn debug_panic_async() -> Result<(), Error> {
+    spawned(async { panic!("debug_panic_async was called") }).await
+}
+
+/// For the test suites: an async call that sleeps on the shared runtime, to test cancellation
+/// and that concurrent calls do not hold the caller's event loop.
+#[uniffi::export]
+pub async fn debug_sleep(millis: u64) -> Result<(), Error> {
+    spawned(async move {
+        tokio::time::sleep(Duration::from_millis(millis)).await;
+        Ok(())
+    })
+    .await
+}
+
+/// Number of tasks alive on the shared runtime: lets test suites check that cancelled or
+/// finished calls leave nothing behind.
+#[uniffi::export]
+pub fn debug_runtime_alive_tasks() -> u64 {
+    RUNTIME.metrics().num_alive_tasks() as u64
+}
