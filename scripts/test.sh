@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
-# Installs what is missing and runs every test in every language.
-# This is the README's test command; .ci/run calls exactly this.
+# Installs what is missing and runs every test in every language:
+#   Rust (fmt, clippy, unit + emulator integration tests), the fuzz targets for a bounded time,
+#   Python (pytest + mypy), Kotlin (Maven + JUnit 5), Swift (XCTest in a cached Debian trixie root).
+# This is the README's test command; .ci/run calls exactly this. Each stage can be skipped with
+# QISCUS_SKIP="fuzz swift ..." for local iteration (CI skips nothing).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-ROOT=$(pwd)
 
 step() { printf '\n==> %s\n' "$*"; }
+skipped() { case " ${QISCUS_SKIP:-} " in *" $1 "*) echo "(skipped: $1 in QISCUS_SKIP)"; return 0;; esac; return 1; }
 
 step "Rust toolchain components"
 rustup component add rustfmt clippy >/dev/null 2>&1 || true
@@ -16,5 +19,27 @@ cargo fmt --all -- --check
 step "cargo clippy (warnings are errors)"
 cargo clippy --workspace --all-targets -- -D warnings
 
-step "cargo test (core, emulator, cross-crate)"
+step "cargo test (core, emulator, ffi, cross-crate)"
 cargo test --workspace
+
+if ! skipped fuzz; then
+  step "fuzz targets, ${QISCUS_FUZZ_SECONDS:-30} s each"
+  ./fuzz/run.sh "${QISCUS_FUZZ_SECONDS:-30}"
+fi
+
+if ! skipped python; then
+  step "Python package: build, mypy --strict, pytest"
+  ./bindings/python/test.sh
+fi
+
+if ! skipped kotlin; then
+  step "Kotlin package: Maven build, JUnit 5"
+  ./bindings/kotlin/test.sh
+fi
+
+if ! skipped swift; then
+  step "Swift package: swift test in the cached trixie root"
+  ./bindings/swift/test.sh
+fi
+
+step "all test stages passed"
