@@ -572,8 +572,13 @@ fn transport_error(call: &str, e: &reqwest::Error, attempts: u32, history: Vec<S
 /// Stamps the attempt count and earlier failures onto the final error.
 fn with_history(mut e: Error, total: u32, earlier: Vec<String>) -> Error {
     match &mut e {
-        Error::Api { attempts, .. } | Error::RateLimited { attempts, .. } => *attempts = total,
-        Error::Timeout {
+        Error::Api {
+            attempts, history, ..
+        }
+        | Error::RateLimited {
+            attempts, history, ..
+        }
+        | Error::Timeout {
             attempts, history, ..
         }
         | Error::Connection {
@@ -613,6 +618,7 @@ pub(crate) fn error_from_status(
             retry_after,
             reason,
             attempts,
+            history: vec![],
         },
         _ => Error::Api {
             call,
@@ -621,6 +627,7 @@ pub(crate) fn error_from_status(
             detailed_messages,
             body_excerpt,
             attempts,
+            history: vec![],
         },
     }
 }
@@ -721,7 +728,8 @@ mod tests {
                 reason: "bad".into(),
                 detailed_messages: vec!["creator is required".into()],
                 body_excerpt: None,
-                attempts: 1
+                attempts: 1,
+                history: vec![],
             }
         );
         let e = error_from_status("x", 502, None, b"<html><body>Bad Gateway</body></html>", 1);

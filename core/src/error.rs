@@ -16,7 +16,7 @@ use std::time::Duration;
 #[non_exhaustive]
 pub enum Error {
     /// The server answered with an error status not covered by a more specific variant.
-    #[error("{call}: HTTP {status}: {reason}{}", detail_suffix(.detailed_messages, .body_excerpt))]
+    #[error("{call}: HTTP {status}: {reason}{}{}", detail_suffix(.detailed_messages, .body_excerpt), attempts_suffix(*.attempts, .history))]
     Api {
         /// Endpoint name.
         call: String,
@@ -30,6 +30,8 @@ pub enum Error {
         body_excerpt: Option<String>,
         /// How many attempts were made (1 when the call was not retried).
         attempts: u32,
+        /// Why each earlier attempt failed.
+        history: Vec<String>,
     },
     /// 401: the secret key or app id was refused.
     #[error("{call}: unauthorized (401): {reason}")]
@@ -52,7 +54,7 @@ pub enum Error {
         detailed_messages: Vec<String>,
     },
     /// 429: too many requests. `retry_after` holds the server's `Retry-After`, when sent.
-    #[error("{call}: rate limited (429){}", retry_suffix(.retry_after))]
+    #[error("{call}: rate limited (429){}{}", retry_suffix(.retry_after), attempts_suffix(*.attempts, .history))]
     RateLimited {
         /// Endpoint name.
         call: String,
@@ -62,6 +64,8 @@ pub enum Error {
         reason: String,
         /// How many attempts were made.
         attempts: u32,
+        /// Why each earlier attempt failed.
+        history: Vec<String>,
     },
     /// The request did not complete within the configured timeout.
     #[error("{call}: timed out after {attempts} attempt(s){}", history_suffix(.history))]
@@ -173,6 +177,14 @@ fn retry_suffix(retry_after: &Option<Duration>) -> String {
     match retry_after {
         Some(d) => format!(", retry after {:.1}s", d.as_secs_f64()),
         None => String::new(),
+    }
+}
+
+fn attempts_suffix(attempts: u32, history: &[String]) -> String {
+    if attempts <= 1 {
+        String::new()
+    } else {
+        format!(" after {attempts} attempts{}", history_suffix(history))
     }
 }
 
