@@ -29,10 +29,11 @@ pub struct RetryPolicy {
     pub max_retry_after: Duration,
     /// Size of the retry budget in tokens: each retryable failure takes one, each success gives
     /// back [`RetryPolicy::budget_ratio`], and retries stop while fewer than half remain.
-    /// Default 10.
+    /// Default 100: bursts of failures from many concurrent tasks still get retried, while a
+    /// server that fails everything sees at most ~50 retries before they stop.
     pub budget_tokens: u32,
-    /// Tokens a success gives back: the share of extra load retries may add. Default 0.5, which
-    /// keeps retrying through failure rates up to about a third of all calls.
+    /// Tokens a success gives back: the share of extra load retries may add. Default 0.5: in the
+    /// long run retries continue while failures stay under about a third of all attempts.
     pub budget_ratio: f64,
 }
 
@@ -43,7 +44,7 @@ impl Default for RetryPolicy {
             base_delay: Duration::from_millis(100),
             max_delay: Duration::from_secs(2),
             max_retry_after: Duration::from_secs(10),
-            budget_tokens: 10,
+            budget_tokens: 100,
             budget_ratio: 0.5,
         }
     }

@@ -165,7 +165,7 @@ pub(crate) fn validate_comment(
             for f in ["text", "url", "redirect_url"] {
                 str_field(&obj, ctype, f)?;
             }
-            field(&obj, ctype, "params")?;
+            // `params` is free-form and optional: the spec only shows it in an example.
             let msg = if message.is_empty() {
                 obj["text"].as_str().unwrap_or_default().to_string()
             } else {
@@ -298,12 +298,8 @@ pub(crate) fn validate_comment(
             Ok((format!("[file] {url} [/file]"), Value::Object(obj)))
         }
         "button_postback_response" => {
+            // Every key of a postback answer (url, method, payload) is optional.
             let obj = require_object(payload, ctype)?;
-            if !obj.contains_key("payload") {
-                return Err(ApiError::bad_request(
-                    "payload.payload is required for comment type button_postback_response",
-                ));
-            }
             Ok((message, Value::Object(obj)))
         }
         _ => Ok((message, payload.unwrap_or_else(|| json!({})))),
