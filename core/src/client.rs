@@ -164,7 +164,10 @@ pub struct Client {
 }
 
 struct Inner {
+    /// Sends the app id and secret: used only for the API's own origin.
     http: reqwest::Client,
+    /// Sends no credentials: used for download URLs on other hosts (a CDN).
+    plain_http: reqwest::Client,
     api_base: String,
     app_id: String,
     secret: SecretKey,
@@ -273,19 +276,26 @@ impl Client {
         );
         headers.insert(USER_AGENT, HeaderValue::from_static(USER_AGENT_STRING));
 
-        let http = reqwest::Client::builder()
-            .default_headers(headers)
-            .connect_timeout(config.connect_timeout)
-            .pool_idle_timeout(Duration::from_secs(60))
-            .tcp_nodelay(true)
-            .build()
-            .map_err(|e| Error::Config {
-                field: "http".into(),
-                reason: e.to_string(),
-            })?;
+        let build = |headers: HeaderMap| {
+            reqwest::Client::builder()
+                .default_headers(headers)
+                .connect_timeout(config.connect_timeout)
+                .pool_idle_timeout(Duration::from_secs(60))
+                .tcp_nodelay(true)
+                .build()
+                .map_err(|e| Error::Config {
+                    field: "http".into(),
+                    reason: e.to_string(),
+                })
+        };
+        let mut plain = HeaderMap::new();
+        plain.insert(USER_AGENT, HeaderValue::from_static(USER_AGENT_STRING));
+        let plain_http = build(plain)?;
+        let http = build(headers)?;
         Ok(Client {
             inner: Arc::new(Inner {
                 http,
+                plain_http,
                 api_base: format!("{base}/api/v2/rest/"),
                 app_id: config.app_id.trim().to_owned(),
                 secret: config.secret.clone(),
@@ -326,13 +336,26 @@ impl Client {
         decode::<T>(ep.name, &bytes)
     }
 
-    /// Downloads a URL (an export's `download_url`) with the client's pool, timeout and size cap.
-    /// The secret is not sent to other hosts.
+    /// The HTTP client for a download URL: the credentialed one only on the API's own origin,
+    /// so that the secret never reaches another host.
+    fn http_for(&self, url: &str) -> &reqwest::Client {
+        let same_origin = match (url::Url::parse(url), url::Url::parse(&self.inner.api_base)) {
+            (Ok(a), Ok(b)) => a.origin() == b.origin(),
+            _ => false,
+        };
+        if same_origin {
+            &self.inner.http
+        } else {
+            &self.inner.plain_http
+        }
+    }
+
+    /// Downloads a URL (an export's `download_url`) with the client's timeout and size cap.
+    /// The secret is only sent when the URL is on the API's own origin.
     pub(crate) async fn download(&self, url: &str) -> Result<Vec<u8>> {
         let call = "download";
         let resp = self
-            .inner
-            .http
+            .http_for(url)
             .get(url)
             .timeout(self.timeout)
             .send()
@@ -344,6 +367,53 @@ impl Client {
             return Err(error_from_status(call, status.as_u16(), None, &body, 1));
         }
         Ok(body)
+    }
+
+    /// Streams a URL's body into `writer` chunk by chunk: never held whole in memory, and not
+    /// subject to `max_response_bytes`. Each step (the answer's head, every chunk) must come
+    /// within the client's timeout. The secret is only sent when the URL is on the API's own
+    /// origin. Returns the number of bytes written.
+    pub(crate) async fn download_to<W>(&self, url: &str, writer: &mut W) -> Result<u64>
+    where
+        W: tokio::io::AsyncWrite + Unpin + ?Sized,
+    {
+        use tokio::io::AsyncWriteExt;
+        let call = "download";
+        let timed_out = |_| Error::Timeout {
+            call: call.to_owned(),
+            attempts: 1,
+            history: vec![],
+        };
+        let write_failed = |e: std::io::Error| Error::InvalidInput {
+            field: "file".into(),
+            reason: format!("cannot write the download: {e}"),
+        };
+        let http = self.http_for(url);
+        let mut resp = tokio::time::timeout(self.timeout, http.get(url).send())
+            .await
+            .map_err(timed_out)?
+            .map_err(|e| transport_error(call, &e, 1, vec![]))?;
+        let status = resp.status();
+        if !status.is_success() {
+            let body = self.read_capped(call, resp).await?;
+            return Err(error_from_status(call, status.as_u16(), None, &body, 1));
+        }
+        let mut written = 0u64;
+        loop {
+            match tokio::time::timeout(self.timeout, resp.chunk())
+                .await
+                .map_err(timed_out)?
+            {
+                Ok(Some(chunk)) => {
+                    writer.write_all(&chunk).await.map_err(write_failed)?;
+                    written += chunk.len() as u64;
+                }
+                Ok(None) => break,
+                Err(e) => return Err(transport_error(call, &e, 1, vec![])),
+            }
+        }
+        writer.flush().await.map_err(write_failed)?;
+        Ok(written)
     }
 
     async fn send(&self, ep: &Endpoint, suffix: Option<&str>, body: &Body) -> Result<Vec<u8>> {
@@ -386,7 +456,7 @@ impl Client {
             }
             let delay = wait.unwrap_or_else(|| policy.backoff(attempt - 1));
             tracing::debug!(call = ep.name, attempt, elapsed_ms, %error, delay_ms = delay.as_millis() as u64, "retrying");
-            history.push(format!("attempt {attempt}: {error}"));
+            history.push(format!("attempt {attempt}: {}", attempt_summary(&error)));
             tokio::time::sleep(delay).await;
         }
     }
@@ -569,6 +639,20 @@ fn transport_error(call: &str, e: &reqwest::Error, attempts: u32, history: Vec<S
     }
 }
 
+/// One attempt's failure in a few words, for the history of the final error.
+fn attempt_summary(e: &Error) -> String {
+    match e {
+        Error::Api { status, reason, .. } => format!("HTTP {status} {reason}"),
+        Error::RateLimited { retry_after, .. } => match retry_after {
+            Some(d) => format!("HTTP 429, retry after {:.1}s", d.as_secs_f64()),
+            None => "HTTP 429".to_owned(),
+        },
+        Error::Timeout { .. } => "timed out".to_owned(),
+        Error::Connection { reason, .. } => format!("connection failed: {reason}"),
+        other => other.to_string(),
+    }
+}
+
 /// Stamps the attempt count and earlier failures onto the final error.
 fn with_history(mut e: Error, total: u32, earlier: Vec<String>) -> Error {
     match &mut e {
@@ -683,6 +767,11 @@ pub(crate) fn decode<T: DeserializeOwned>(call: &str, body: &[u8]) -> Result<T> 
         .ok_or_else(|| bad("the response has no `results`".to_owned()))
 }
 
+/// Serialises request parameters into a JSON body.
+pub(crate) fn to_json<T: serde::Serialize>(params: &T) -> Result<Value> {
+    serde_json::to_value(params).map_err(|e| Error::invalid("request", e.to_string()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -773,9 +862,4 @@ mod tests {
         let cfg = ClientConfig::new("app", "s3cr3t-value");
         assert!(!format!("{cfg:?}").contains("s3cr3t-value"));
     }
-}
-
-/// Serialises request parameters into a JSON body.
-pub(crate) fn to_json<T: serde::Serialize>(params: &T) -> Result<Value> {
-    serde_json::to_value(params).map_err(|e| Error::invalid("request", e.to_string()))
 }

@@ -23,7 +23,8 @@
 //!
 //! Modules follow the spec's sections: [`users`], [`rooms`], [`comments`] (with [`payload`]),
 //! [`system_events`], [`search`], [`backups`], [`webhooks`]. Every call is a method of
-//! [`Client`]; every failure is an [`Error`].
+//! [`Client`]; every failure is an [`Error`]. [`paging`] walks every page of a list (as pagers
+//! and streams), and [`workflows`] runs exports and imports end to end.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
@@ -50,6 +51,7 @@ mod error;
 #[cfg(feature = "fuzzing")]
 #[doc(hidden)]
 pub mod fuzzing;
+pub mod paging;
 pub mod payload;
 mod retry;
 pub mod rooms;
@@ -59,6 +61,7 @@ mod timestamp;
 pub mod users;
 mod validate;
 pub mod webhooks;
+pub mod workflows;
 
 #[cfg(test)]
 mod spec_examples;
@@ -75,6 +78,7 @@ pub use client::{
 };
 pub use comments::{new_unique_temp_id, Comment, LoadCommentsParams, PostCommentParams};
 pub use error::{Error, Result};
+pub use paging::{CommentsPager, CommentsPagerParams, ExportsPager, ImportsPager, RoomsPager};
 pub use payload::{
     AccountLinkingPayload, Button, ButtonAction, ButtonPostbackResponsePayload, ButtonsPayload,
     CardPayload, CarouselCard, CarouselPayload, ContactPersonPayload, CustomPayload,
@@ -93,3 +97,8 @@ pub use users::{
     UserRooms,
 };
 pub use webhooks::WebhookEvent;
+pub use workflows::{
+    BackupProgress, BackupRows, BackupStage, CommentRow, DownloadStats, ExportOptions,
+    ExportedFile, ImportBatch, ImportFile, ImportFileReport, ImportOptions, ImportReport,
+    ImportRowError, ProgressCallback, ProgressListener, RoomRow, RowProblem, UserRow,
+};

@@ -499,3 +499,43 @@ fn signatures() {
     assert_eq!(ev.payload.message.id, Some(99));
     assert!(webhooks::receive(token, [("x", "y")], event_body).is_err());
 }
+
+#[tokio::test]
+async fn downloads_from_another_host_never_carry_the_secret() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    // A "CDN" on another origin that records the request it gets.
+    let cdn = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let cdn_addr = cdn.local_addr().unwrap();
+    let seen = tokio::spawn(async move {
+        let (mut sock, _) = cdn.accept().await.unwrap();
+        let mut buf = vec![0u8; 8192];
+        let n = sock.read(&mut buf).await.unwrap();
+        sock.write_all(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 9\r\nConnection: close\r\n\r\n[{\"a\":1}]")
+            .await
+            .unwrap();
+        String::from_utf8_lossy(&buf[..n]).to_string()
+    });
+    let (api, _count) = counting_server().await;
+    let c = Client::builder("app", SECRET)
+        .base_url(&api)
+        .build()
+        .unwrap();
+    let export = Export {
+        unique_id: "x".into(),
+        status: "finished".into(),
+        percentage: 100.0,
+        resource_name: "users".into(),
+        download_url: format!("http://{cdn_addr}/exports/x.json"),
+        original_filename: "x.json".into(),
+        size: 9,
+        total_rows: 1,
+        error_message: String::new(),
+        created_at: None,
+    };
+    let rows = c.download_export(&export).await.unwrap();
+    assert_eq!(rows, vec![json!({"a": 1})]);
+    let request = seen.await.unwrap().to_ascii_lowercase();
+    assert!(request.starts_with("get /exports/x.json"), "{request}");
+    assert!(!request.contains(&SECRET.to_ascii_lowercase()), "{request}");
+    assert!(!request.contains("qiscus_sdk_secret"), "{request}");
+}

@@ -548,10 +548,12 @@ async fn retry_budget_stops_retries_when_everything_fails() {
         error_503: 1.0,
         ..Faults::default()
     });
+    // A small budget makes the effect plain: 10 tokens allow about 5 retries in a row.
     let policy = RetryPolicy {
         max_retries: 3,
         base_delay: Duration::from_millis(1),
         max_delay: Duration::from_millis(5),
+        budget_tokens: 10,
         ..RetryPolicy::default()
     };
     let c = client_with(&h, policy.clone());

@@ -12,6 +12,8 @@
 //! spawned request. A panic becomes [`Error::Internal`] instead of crashing the host.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
+// The error crosses the FFI by value (UniFFI lowers it), so it cannot be boxed here.
+#![allow(clippy::result_large_err)]
 
 use std::future::Future;
 use std::pin::Pin;
@@ -23,9 +25,9 @@ use once_cell::sync::Lazy;
 use qiscus::{
     Comment, CreateExportParams, CreateImportParams, CreateRoomParams, Error, Export,
     GetRoomsInfoParams, GetUserRoomsParams, Import, JsonValue, LoadCommentsParams,
-    LoginOrRegisterParams, PostCommentParams, RetryPolicy, RoomInfo, RoomSummary,
-    RoomWithComments, SearchMessagesParams, SystemEventParams, UpdateRoomParams, UpdatedRoom,
-    User, UserRooms, WebhookEvent,
+    LoginOrRegisterParams, PostCommentParams, RetryPolicy, RoomInfo, RoomSummary, RoomWithComments,
+    SearchMessagesParams, SystemEventParams, UpdateRoomParams, UpdatedRoom, User, UserRooms,
+    WebhookEvent,
 };
 use tokio::runtime::Runtime;
 use tokio::task::JoinHandle;
@@ -124,7 +126,11 @@ impl Drop for Client {
     fn drop(&mut self) {
         // Dropped from any thread (a garbage collector's, say): the pool is released on the
         // runtime it lives on.
-        let core = self.inner.get_mut().unwrap_or_else(|p| p.into_inner()).take();
+        let core = self
+            .inner
+            .get_mut()
+            .unwrap_or_else(|p| p.into_inner())
+            .take();
         if let Some(core) = core {
             RUNTIME.spawn(async move { drop(core) });
         }
