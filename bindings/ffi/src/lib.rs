@@ -22,8 +22,13 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use once_cell::sync::Lazy;
+use qiscus::paging::CommentsPagerParams;
+use qiscus::workflows::{
+    BackupProgress, BackupRows, ExportOptions, ExportedFile, ImportBatch, ImportOptions,
+    ImportReport, ProgressCallback,
+};
 use qiscus::{
-    Comment, CreateExportParams, CreateImportParams, CreateRoomParams, Error, Export,
+    BackupResource, Comment, CreateExportParams, CreateImportParams, CreateRoomParams, Error, Export,
     GetRoomsInfoParams, GetUserRoomsParams, Import, JsonValue, LoadCommentsParams,
     LoginOrRegisterParams, PostCommentParams, RetryPolicy, RoomInfo, RoomSummary, RoomWithComments,
     SearchMessagesParams, SystemEventParams, UpdateRoomParams, UpdatedRoom, User, UserRooms,
@@ -212,13 +217,14 @@ impl Client {
 /// Declares every call once and exports it twice: `name` (async) and `name_blocking`.
 macro_rules! calls {
     ($(
-        $(#[doc = $doc:literal])*
+        $(#[$meta:meta])*
         $name:ident / $blocking:ident ( $($arg:ident : $ty:ty),* ) -> $ret:ty = |$c:ident| $body:expr;
     )*) => {
         #[uniffi::export]
         impl Client {
             $(
-                $(#[doc = $doc])*
+                $(#[$meta])*
+                #[allow(clippy::too_many_arguments)]
                 pub async fn $name(&self, $($arg: $ty),*) -> Result<$ret, Error> {
                     let $c = self.core()?;
                     spawned(async move { $body.await }).await
@@ -229,9 +235,10 @@ macro_rules! calls {
         #[uniffi::export]
         impl Client {
             $(
-                $(#[doc = $doc])*
+                $(#[$meta])*
                 ///
                 /// Blocking form: waits on the calling thread.
+                #[allow(clippy::too_many_arguments)]
                 pub fn $blocking(&self, $($arg: $ty),*) -> Result<$ret, Error> {
                     let $c = self.core()?;
                     blocking(async move { $body.await })
@@ -305,6 +312,161 @@ calls! {
     /// Up to 20 recent imports.
     list_imports / list_imports_blocking(page: Option<u32>) -> Vec<Import>
         = |c| c.list_imports(page);
+
+    // Workflows: the loops users write around the calls, once.
+
+    /// Requests an export of `resource` created between two days (`YYYY-MM-DD`), waits for it
+    /// (polling every `poll_interval_ms`, at most `timeout_ms`), downloads it and returns its
+    /// typed rows. `listener` hears each step.
+    #[uniffi::method(default(poll_interval_ms = 1000, timeout_ms = 1800000, listener = None))]
+    export_and_download / export_and_download_blocking(
+        resource: BackupResource,
+        start_date: String,
+        end_date: String,
+        poll_interval_ms: u64,
+        timeout_ms: u64,
+        listener: Option<Arc<dyn BackupProgressListener>>
+    ) -> BackupRows
+        = |c| c.export_and_download(resource, &start_date, &end_date, &export_options(poll_interval_ms, timeout_ms, listener));
+    /// Like `export_and_download`, but streams the file to `path` without holding it in memory
+    /// and returns what was written.
+    #[uniffi::method(default(poll_interval_ms = 1000, timeout_ms = 1800000, listener = None))]
+    export_to_file / export_to_file_blocking(
+        resource: BackupResource,
+        start_date: String,
+        end_date: String,
+        path: String,
+        poll_interval_ms: u64,
+        timeout_ms: u64,
+        listener: Option<Arc<dyn BackupProgressListener>>
+    ) -> ExportedFile
+        = |c| c.export_to_file(resource, &start_date, &end_date, path, &export_options(poll_interval_ms, timeout_ms, listener));
+    /// Validates rows against the import rules (nothing is sent if one is bad), splits them into
+    /// files of at most `max_file_bytes`, uploads them in order (users, rooms, comments; replies
+    /// after their parents), waits for each import and reports per-row errors.
+    #[uniffi::method(default(
+        max_file_bytes = 4194304,
+        poll_interval_ms = 500,
+        timeout_ms = 600000,
+        existing_emails = [],
+        existing_room_unique_ids = [],
+        existing_comment_unique_ids = [],
+        assume_references_exist = false,
+        listener = None
+    ))]
+    import_rows / import_rows_blocking(
+        batch: ImportBatch,
+        max_file_bytes: u64,
+        poll_interval_ms: u64,
+        timeout_ms: u64,
+        existing_emails: Vec<String>,
+        existing_room_unique_ids: Vec<String>,
+        existing_comment_unique_ids: Vec<String>,
+        assume_references_exist: bool,
+        listener: Option<Arc<dyn BackupProgressListener>>
+    ) -> ImportReport
+        = |c| c.import_rows(&batch, &ImportOptions {
+            poll_interval: Duration::from_millis(poll_interval_ms),
+            timeout: Duration::from_millis(timeout_ms),
+            max_file_bytes,
+            on_progress: progress(listener),
+            existing_emails,
+            existing_room_unique_ids,
+            existing_comment_unique_ids,
+            assume_references_exist,
+        });
+}
+
+/// Hears the progress of long backup and import work. Implement it in your language (a progress
+/// bar, a log line); it is called from the library's threads, so keep it quick.
+#[uniffi::export(with_foreign)]
+pub trait BackupProgressListener: Send + Sync {
+    /// One update.
+    fn on_progress(&self, progress: BackupProgress);
+}
+
+fn progress(listener: Option<Arc<dyn BackupProgressListener>>) -> Option<ProgressCallback> {
+    listener.map(|l| Arc::new(move |p: BackupProgress| l.on_progress(p)) as ProgressCallback)
+}
+
+fn export_options(
+    poll_interval_ms: u64,
+    timeout_ms: u64,
+    listener: Option<Arc<dyn BackupProgressListener>>,
+) -> ExportOptions {
+    ExportOptions {
+        poll_interval: Duration::from_millis(poll_interval_ms),
+        timeout: Duration::from_millis(timeout_ms),
+        on_progress: progress(listener),
+    }
+}
+
+#[uniffi::export]
+impl Client {
+    /// Every room of a user, a page (20 rooms) at a time: `next_page()` fetches the next one only
+    /// when asked and returns `None` after the last.
+    pub fn rooms_pager(&self, user_email: String) -> Result<Arc<RoomsPager>, Error> {
+        Ok(RoomsPager::wrap(self.core()?.rooms_of(user_email)))
+    }
+
+    /// Every comment of a room, newest first, a page at a time; optionally stopping at a comment
+    /// id (exclusive) or after a number of comments.
+    pub fn comments_pager(&self, params: CommentsPagerParams) -> Result<Arc<CommentsPager>, Error> {
+        Ok(CommentsPager::wrap(self.core()?.comments_pager(params)))
+    }
+
+    /// Every export record, a page (20) at a time.
+    pub fn exports_pager(&self) -> Result<Arc<ExportsPager>, Error> {
+        Ok(ExportsPager::wrap(self.core()?.exports_pager()))
+    }
+
+    /// Every import record, a page (20) at a time.
+    pub fn imports_pager(&self) -> Result<Arc<ImportsPager>, Error> {
+        Ok(ImportsPager::wrap(self.core()?.imports_pager()))
+    }
+}
+
+/// Declares a pager object over a core pager: `next_page()` (async) and `next_page_blocking()`.
+macro_rules! pagers {
+    ($($(#[doc = $doc:literal])* $name:ident($core:ty) -> $item:ty;)*) => {$(
+        $(#[doc = $doc])*
+        #[derive(uniffi::Object)]
+        pub struct $name(Arc<tokio::sync::Mutex<$core>>);
+
+        impl $name {
+            fn wrap(core: $core) -> Arc<Self> {
+                Arc::new($name(Arc::new(tokio::sync::Mutex::new(core))))
+            }
+        }
+
+        #[uniffi::export]
+        impl $name {
+            /// The next page, fetched now; `None` once every item was returned.
+            pub async fn next_page(&self) -> Result<Option<Vec<$item>>, Error> {
+                let pager = self.0.clone();
+                spawned(async move { pager.lock().await.next_page().await }).await
+            }
+
+            /// The next page, fetched now; `None` once every item was returned.
+            ///
+            /// Blocking form: waits on the calling thread.
+            pub fn next_page_blocking(&self) -> Result<Option<Vec<$item>>, Error> {
+                let pager = self.0.clone();
+                blocking(async move { pager.lock().await.next_page().await })
+            }
+        }
+    )*};
+}
+
+pagers! {
+    /// Pages through every room of a user.
+    RoomsPager(qiscus::paging::RoomsPager) -> RoomInfo;
+    /// Pages through a room's comments, newest first.
+    CommentsPager(qiscus::paging::CommentsPager) -> Comment;
+    /// Pages through every export record.
+    ExportsPager(qiscus::paging::ExportsPager) -> Export;
+    /// Pages through every import record.
+    ImportsPager(qiscus::paging::ImportsPager) -> Import;
 }
 
 /// The hex HMAC-SHA256 of a webhook body keyed with the signature token (the value of
