@@ -65,14 +65,25 @@ pub(crate) fn opt_string<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Strin
     })
 }
 
-/// A boolean that may be null, absent, or the strings "true"/"false".
+fn bool_from(v: Value) -> Option<bool> {
+    match v {
+        Value::Bool(b) => Some(b),
+        Value::String(s) => Some(s.eq_ignore_ascii_case("true") || s == "1"),
+        Value::Number(n) => Some(n.as_f64().is_some_and(|f| f != 0.0)),
+        _ => None,
+    }
+}
+
+/// A boolean that may be null, absent, a number, or the strings "true"/"false".
 pub(crate) fn bool_or_false<'de, D: Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
-    Ok(match Option::<Value>::deserialize(d)? {
-        Some(Value::Bool(b)) => b,
-        Some(Value::String(s)) => s.eq_ignore_ascii_case("true") || s == "1",
-        Some(Value::Number(n)) => n.as_i64().unwrap_or(0) != 0,
-        _ => false,
-    })
+    Ok(Option::<Value>::deserialize(d)?
+        .and_then(bool_from)
+        .unwrap_or(false))
+}
+
+/// An optional boolean, as tolerant as [`bool_or_false`]; null and absent are `None`.
+pub(crate) fn opt_bool<'de, D: Deserializer<'de>>(d: D) -> Result<Option<bool>, D::Error> {
+    Ok(Option::<Value>::deserialize(d)?.and_then(bool_from))
 }
 
 /// A free-form JSON value that may arrive as a JSON object, as a string holding JSON, as "" or as
@@ -106,7 +117,12 @@ where
 pub(crate) fn float_or_zero<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
     Ok(match Option::<Value>::deserialize(d)? {
         Some(Value::Number(n)) => n.as_f64().unwrap_or(0.0),
-        Some(Value::String(s)) => s.trim().parse().unwrap_or(0.0),
+        Some(Value::String(s)) => s
+            .trim()
+            .parse()
+            .ok()
+            .filter(|f: &f64| f.is_finite())
+            .unwrap_or(0.0),
         _ => 0.0,
     })
 }

@@ -456,8 +456,14 @@ impl Payload {
         let payload = de::normalize_embedded(payload);
         let type_name = type_name.unwrap_or("text");
         let obj = || payload.clone().unwrap_or_else(|| Value::Object(Map::new()));
+        // Only an object can be a known type's payload: serde would read an array into a
+        // struct field by field, which is not the documented shape.
         fn typed<T: serde::de::DeserializeOwned>(v: Value) -> Option<T> {
-            serde_json::from_value(v).ok()
+            if v.is_object() {
+                serde_json::from_value(v).ok()
+            } else {
+                None
+            }
         }
         let known = match type_name {
             "text" | "" => Some(Payload::Text),
@@ -471,8 +477,9 @@ impl Payload {
             "contact_person" => typed(obj()).map(Payload::ContactPerson),
             "file_attachment" => typed(obj()).map(Payload::FileAttachment),
             "button_postback_response" => typed(obj()).map(Payload::ButtonPostbackResponse),
-            "system_event" => SystemEventPayload::from_value(obj())
-                .ok()
+            "system_event" => Some(obj())
+                .filter(Value::is_object)
+                .and_then(|v| SystemEventPayload::from_value(v).ok())
                 .map(Payload::SystemEvent),
             _ => None,
         };

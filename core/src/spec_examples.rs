@@ -543,6 +543,23 @@ fn live_comment_shapes() {
 }
 
 #[test]
+fn a_known_type_with_a_non_object_payload_is_kept_whole() {
+    for (kind, payload) in [
+        ("reply", json!(["hi", 5])),
+        ("custom", json!([])),
+        ("system_event", json!("x")),
+    ] {
+        assert_eq!(
+            Payload::from_wire(Some(kind), Some(payload.clone())),
+            Payload::Unknown {
+                type_name: kind.into(),
+                payload: Some(payload)
+            }
+        );
+    }
+}
+
+#[test]
 fn webhooks() {
     let e = webhooks::parse_event(spec!("webhook_post_comment_mobile")).unwrap();
     assert_eq!(e.event_type, "post_comment_mobile");

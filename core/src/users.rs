@@ -31,10 +31,10 @@ pub struct User {
     #[serde(default, deserialize_with = "de::opt_id")]
     pub last_comment_id: Option<i64>,
     /// Whether Android push notifications are configured (`reset_user_token`).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "de::opt_bool")]
     pub pn_android_configured: Option<bool>,
     /// Whether iOS push notifications are configured (`reset_user_token`).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "de::opt_bool")]
     pub pn_ios_configured: Option<bool>,
     /// Realtime key (`reset_user_token`'s `rtKey`).
     #[serde(default, rename = "rtKey", deserialize_with = "de::opt_string")]

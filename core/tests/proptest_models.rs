@@ -883,6 +883,17 @@ fn normalisations_outside_the_generated_domain() {
     assert_eq!(back.room_name.as_deref(), Some("R"));
     assert_eq!(back.extra, None);
 
+    // An export's percentage may come as a string; one that is not a finite number reads as 0
+    // (NaN or infinity would serialize as null and never compare equal).
+    for text in ["NaN", "inf", "-infinity", "1e999"] {
+        let e: Export =
+            serde_json::from_value(json!({"unique_id": "x", "percentage": text})).unwrap();
+        assert_eq!(e.percentage, 0.0, "{text}");
+    }
+    let e: Export =
+        serde_json::from_value(json!({"unique_id": "x", "percentage": " 12.5 "})).unwrap();
+    assert_eq!(e.percentage, 12.5);
+
     // A card's image goes out as `image_url` and is read back from either name.
     let card = CardPayload {
         text: String::new(),
