@@ -37,7 +37,10 @@ uniffi::setup_scaffolding!("qiscus_core");
 uniffi::custom_type!(JsonValue, String, {
     remote,
     lower: |v| v.to_string(),
-    try_lift: |s| Ok(serde_json::from_str(&s)?),
+    // Text that is not JSON becomes `InvalidInput` (UniFFI hands the error to the caller).
+    try_lift: |s| serde_json::from_str(&s).map_err(|e| {
+        Error::invalid("json", format!("not valid JSON text: {e}")).into()
+    }),
 });
 #[cfg(feature = "uniffi")]
 uniffi::custom_newtype!(Timestamp, String);

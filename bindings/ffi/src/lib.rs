@@ -295,6 +295,7 @@ calls! {
     create_export / create_export_blocking(params: CreateExportParams) -> Export
         = |c| c.create_export(&params);
     /// Up to 20 recent exports.
+    #[uniffi::method(default(page = None))]
     list_exports / list_exports_blocking(page: Option<u32>) -> Vec<Export>
         = |c| c.list_exports(page);
     /// One export.
@@ -310,6 +311,7 @@ calls! {
     create_import / create_import_blocking(params: CreateImportParams) -> Import
         = |c| c.create_import(&params);
     /// Up to 20 recent imports.
+    #[uniffi::method(default(page = None))]
     list_imports / list_imports_blocking(page: Option<u32>) -> Vec<Import>
         = |c| c.list_imports(page);
 
@@ -386,7 +388,12 @@ pub trait BackupProgressListener: Send + Sync {
 }
 
 fn progress(listener: Option<Arc<dyn BackupProgressListener>>) -> Option<ProgressCallback> {
-    listener.map(|l| Arc::new(move |p: BackupProgress| l.on_progress(p)) as ProgressCallback)
+    listener.map(|l| {
+        Arc::new(move |p: BackupProgress| {
+            // A listener that throws must not end the export or import it only watches.
+            let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| l.on_progress(p)));
+        }) as ProgressCallback
+    })
 }
 
 fn export_options(

@@ -179,14 +179,14 @@ final class PayloadsTests: EmulatorTestCase {
         let before = try emu.requests()
         let params = PostCommentParams(roomId: room, senderEmail: alice.email, message: "x",
                                        payload: .custom(CustomPayload(customType: "promo", content: "{not json")))
-        // The text is parsed while the arguments cross into Rust: that failure is not a
-        // QiscusError but the binding's own internal error, naming the argument.
+        // The text is parsed while the arguments cross into Rust: the library refuses it as
+        // invalid input naming `json`, before anything is sent.
         for blocking in [true, false] {
             let e = await anyError {
                 _ = blocking ? try self.client.postCommentBlocking(params: params) : try await self.client.postComment(params: params)
             }
             let text = "\(String(describing: e))"
-            XCTAssertTrue(text.contains("params"), text)
+            XCTAssertEqual((e as? QiscusError)?.field, "json", text)
         }
         XCTAssertEqual(try emu.requests(), before, "nothing was sent")
     }
