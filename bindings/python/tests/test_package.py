@@ -1,0 +1,165 @@
+"""The package itself: exports, the context manager, the stub, typing."""
+
+from __future__ import annotations
+
+import gc
+import importlib.util
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+from typing import Callable
+
+import pytest
+import qiscus
+from conftest import APP_ID, Emulator, eventually, settled_alive_tasks
+from qiscus import LoginOrRegisterParams, QiscusError
+from qiscus._native import qiscus as generated_client
+from qiscus._native import qiscus_core as generated_core
+
+HERE = Path(__file__).resolve().parent
+PACKAGE_ROOT = HERE.parent
+
+
+def test_everything_is_exported_at_top_level() -> None:
+    for module in (generated_core, generated_client):
+        for name in module.__all__:
+            assert hasattr(qiscus, name), name
+            assert name in qiscus.__all__, name
+    for name in ("Client", "QiscusError", "Payload", "User", "Comment", "debug_sleep", "receive_webhook"):
+        assert name in qiscus.__all__
+    assert qiscus.QiscusError is generated_core.QiscusError
+    assert issubclass(qiscus.Client, generated_client.Client)
+    assert issubclass(qiscus.QiscusError.NotFound, qiscus.QiscusError)
+    assert issubclass(qiscus.Payload.CARD, qiscus.Payload)
+
+
+def test_context_manager_closes(emulator: Emulator, email: Callable[[str], str]) -> None:
+    address = email("cm")
+    with emulator.client() as client:
+        assert isinstance(client, qiscus.Client)
+        assert client.app_id() == APP_ID
+        client.login_or_register_blocking(LoginOrRegisterParams(email=address, username="CM"))
+    with pytest.raises(QiscusError.Config) as info:
+        client.user_profile_blocking(address)
+    assert info.value.field == "client" and "closed" in info.value.reason
+    client.shutdown()  # twice is harmless
+
+
+async def test_async_context_manager_closes(emulator: Emulator, email: Callable[[str], str]) -> None:
+    address = email("acm")
+    async with emulator.client() as client:
+        user = await client.login_or_register(LoginOrRegisterParams(email=address, username="ACM"))
+        assert (await client.user_profile(address)).id == user.id
+    with pytest.raises(QiscusError.Config):
+        await client.user_profile(address)
+
+
+def test_context_manager_closes_on_error(emulator: Emulator) -> None:
+    with pytest.raises(RuntimeError):
+        with emulator.client() as client:
+            raise RuntimeError("boom")
+    with pytest.raises(QiscusError.Config):
+        client.app_id()
+
+
+def test_with_timeout_is_a_client_too(emulator: Emulator, email: Callable[[str], str]) -> None:
+    address = email("wt")
+    with emulator.client() as client:
+        client.login_or_register_blocking(LoginOrRegisterParams(email=address, username="WT"))
+        with client.with_timeout(5000) as other:
+            assert isinstance(other, qiscus.Client)
+            assert other.user_profile_blocking(address).email == address
+        # Closing the derived client leaves the original open, and the other way round.
+        assert client.user_profile_blocking(address).email == address
+        third = client.with_timeout(1000)
+    with pytest.raises(QiscusError.Config):
+        client.app_id()
+    assert third.user_profile_blocking(address).email == address
+    third.shutdown()
+
+
+async def test_clients_are_released_by_gc(emulator: Emulator) -> None:
+    # Clients never shut down explicitly: collecting them releases their pooled connections
+    # (tasks on the shared runtime).
+    baseline = await settled_alive_tasks()
+    for _ in range(20):
+        c = emulator.client()
+        assert await c.list_exports(None) == []
+        del c
+    gc.collect()
+
+    async def released() -> bool:
+        return qiscus.debug_runtime_alive_tasks() <= baseline
+
+    await eventually(released, timeout=3.0)
+
+
+def test_stub_matches_generated_code() -> None:
+    native = Path(generated_core.__file__).parent
+    result = subprocess.run(
+        [sys.executable, str(PACKAGE_ROOT / "stubgen.py"), "--check", "--native", str(native)],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    installed = Path(qiscus.__file__).with_name("__init__.pyi")
+    assert installed.is_file(), "the wheel must ship qiscus/__init__.pyi"
+    assert Path(qiscus.__file__).with_name("py.typed").is_file()
+
+
+@pytest.mark.skipif(importlib.util.find_spec("mypy") is None, reason="mypy is not installed")
+def test_mypy_rejects_misuse(tmp_path: Path) -> None:
+    """The types are real: wrong uses are errors, not silently Any."""
+    bad = tmp_path / "misuse.py"
+    bad.write_text(
+        textwrap.dedent(
+            """
+            import qiscus
+            from qiscus import Client, Payload, PostCommentParams, QiscusError, CardPayload
+
+            def f(client: Client) -> None:
+                user = client.user_profile_blocking("a@example.com")
+                n: int = user.email
+                client.user_profile_blocking(42)
+                PostCommentParams(room_id=1, sender_email="a@example.com", message="m", payload="text")
+                card = Payload.CARD(CardPayload(text="t", image="i", title="t", description="d", url="u", buttons=[]))
+                s: str = card[0]
+                try:
+                    pass
+                except QiscusError.RateLimited as e:
+                    w: int = e.retry_after
+
+            async def g(client: Client) -> None:
+                user: qiscus.User = client.user_profile("a@example.com")
+            """
+        )
+    )
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "mypy",
+            "--strict",
+            "--no-incremental",
+            "--config-file",
+            str(PACKAGE_ROOT / "pyproject.toml"),
+            str(bad),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+    )
+    out = result.stdout
+    assert result.returncode == 1, out + result.stderr
+    expected = [
+        ':7: error: Incompatible types in assignment (expression has type "str", variable has type "int")',
+        ':8: error: Argument 1 to "user_profile_blocking" of "Client" has incompatible type "int"; expected "str"',
+        ':9: error: Argument "payload" to "PostCommentParams" has incompatible type "str"; expected "Payload"',
+        ':11: error: Incompatible types in assignment (expression has type "CardPayload", variable has type "str")',
+        ':15: error: Incompatible types in assignment (expression has type "timedelta | None", variable has type "int")',
+        ':18: error: Incompatible types in assignment (expression has type "Coroutine[Any, Any, User]", variable has type "User")',
+    ]
+    for line in expected:
+        assert line in out, f"missing {line!r} in:\n{out}"
+    assert out.count(": error:") == len(expected), out
