@@ -28,8 +28,8 @@ use qiscus::workflows::{
     ImportReport, ProgressCallback,
 };
 use qiscus::{
-    BackupResource, Comment, CreateExportParams, CreateImportParams, CreateRoomParams, Error, Export,
-    GetRoomsInfoParams, GetUserRoomsParams, Import, JsonValue, LoadCommentsParams,
+    BackupResource, Comment, CreateExportParams, CreateImportParams, CreateRoomParams, Error,
+    Export, GetRoomsInfoParams, GetUserRoomsParams, Import, JsonValue, LoadCommentsParams,
     LoginOrRegisterParams, PostCommentParams, RetryPolicy, RoomInfo, RoomSummary, RoomWithComments,
     SearchMessagesParams, SystemEventParams, UpdateRoomParams, UpdatedRoom, User, UserRooms,
     WebhookEvent,
