@@ -147,7 +147,9 @@ impl Client {
     /// A client for an app. `base_url` overrides `https://{app_id}.qiscus.com` (an emulator, a
     /// proxy); plain http is refused unless the host is a loopback address or
     /// `allow_insecure_http` is set. Timeouts and delays are in milliseconds; `max_retries = 0`
-    /// turns retries off.
+    /// turns retries off. The retry budget (shared by this client's calls) holds
+    /// `retry_budget_tokens`; each retryable failure takes one, each success gives back
+    /// `retry_budget_ratio`, and retries stop while fewer than half remain.
     #[uniffi::constructor(default(
         base_url = None,
         timeout_ms = 30000,
@@ -157,7 +159,9 @@ impl Client {
         retry_max_delay_ms = 2000,
         max_retry_after_ms = 10000,
         max_response_bytes = 33554432,
-        allow_insecure_http = false
+        allow_insecure_http = false,
+        retry_budget_tokens = 100,
+        retry_budget_ratio = 0.5
     ))]
     #[allow(clippy::too_many_arguments)]
     pub fn new(
@@ -172,6 +176,8 @@ impl Client {
         max_retry_after_ms: u64,
         max_response_bytes: u64,
         allow_insecure_http: bool,
+        retry_budget_tokens: u32,
+        retry_budget_ratio: f64,
     ) -> Result<Arc<Client>, Error> {
         let mut config = qiscus::ClientConfig::new(app_id, secret);
         config.base_url = base_url;
@@ -182,7 +188,8 @@ impl Client {
             base_delay: Duration::from_millis(retry_base_delay_ms),
             max_delay: Duration::from_millis(retry_max_delay_ms),
             max_retry_after: Duration::from_millis(max_retry_after_ms),
-            ..RetryPolicy::default()
+            budget_tokens: retry_budget_tokens,
+            budget_ratio: retry_budget_ratio,
         };
         config.max_response_bytes = max_response_bytes;
         config.allow_insecure_http = allow_insecure_http;

@@ -106,3 +106,27 @@ def test_without_retries_errors_surface_and_nothing_is_duplicated(
     assert stored == ok + dropped_after
     kinds = collections.Counter(type(e).__name__ for e in errors)
     assert set(kinds) <= {"Api", "RateLimited", "Connection", "Timeout"}, kinds
+
+
+def test_the_retry_budget_is_settable_and_stops_retries(
+    start_emulator: Callable[..., Emulator], email: Callable[[str], str]
+) -> None:
+    emu = start_emulator("--seed", "7")
+    sender, _room = _setup(emu, email)
+    emu.set_faults(error_503=1.0)
+    before = emu.stats()["requests"]
+    calls = 50
+
+    async def go(client: qiscus.Client) -> List[BaseException]:
+        results = await asyncio.gather(
+            *(client.user_profile(sender) for _ in range(calls)), return_exceptions=True
+        )
+        return [r for r in results if isinstance(r, BaseException)]
+
+    with emu.client(max_retries=3, retry_base_delay_ms=1, retry_max_delay_ms=5, retry_budget_tokens=10) as client:
+        errors = asyncio.run(go(client))
+    requests = emu.stats()["requests"] - before
+    emu.set_faults()
+    assert len(errors) == calls and all(isinstance(e, qiscus.QiscusError.Api) for e in errors)
+    # 10 tokens allow about 5 retries in all, instead of 3 per call.
+    assert calls <= requests <= calls + 10, requests

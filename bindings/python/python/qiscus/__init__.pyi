@@ -1109,11 +1109,13 @@ class Client(ClientProtocol):
     """A Qiscus client. Cheap to share between threads and tasks; `shutdown()` (or dropping it)
     releases its connections.
     """
-    def __init__(self, app_id: str, secret: str, base_url: typing.Optional[str] = ..., timeout_ms: int = 30000, connect_timeout_ms: int = 10000, max_retries: int = 2, retry_base_delay_ms: int = 100, retry_max_delay_ms: int = 2000, max_retry_after_ms: int = 10000, max_response_bytes: int = 33554432, allow_insecure_http: bool = False) -> None:
+    def __init__(self, app_id: str, secret: str, base_url: typing.Optional[str] = ..., timeout_ms: int = 30000, connect_timeout_ms: int = 10000, max_retries: int = 2, retry_base_delay_ms: int = 100, retry_max_delay_ms: int = 2000, max_retry_after_ms: int = 10000, max_response_bytes: int = 33554432, allow_insecure_http: bool = False, retry_budget_tokens: int = 100, retry_budget_ratio: float = 0.5) -> None:
         """A client for an app. `base_url` overrides `https://{app_id}.qiscus.com` (an emulator, a
         proxy); plain http is refused unless the host is a loopback address or
         `allow_insecure_http` is set. Timeouts and delays are in milliseconds; `max_retries = 0`
-        turns retries off.
+        turns retries off. The retry budget (shared by this client's calls) holds
+        `retry_budget_tokens`; each retryable failure takes one, each success gives back
+        `retry_budget_ratio`, and retries stop while fewer than half remain.
         """
     async def add_room_participants(self, room_id: int, emails: typing.List[str]) -> RoomSummary:
         """Adds users to a group room."""
