@@ -83,13 +83,21 @@ where
     }
 }
 
-/// Runs a call on the shared runtime and blocks the calling thread until it ends.
+/// Runs a call on the calling thread inside the shared runtime (whose workers drive the sockets
+/// and timers) and blocks until it ends. Polling it here rather than spawning it saves a hand-off
+/// between threads per call; a panic inside still becomes [`Error::Internal`].
 fn blocking<T, F>(fut: F) -> Result<T, Error>
 where
     F: Future<Output = Result<T, Error>> + Send + 'static,
     T: Send + 'static,
 {
-    RUNTIME.block_on(spawned(fut))
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| RUNTIME.block_on(fut))).unwrap_or_else(
+        |payload| {
+            Err(Error::Internal {
+                reason: panic_text(payload),
+            })
+        },
+    )
 }
 
 fn panic_text(payload: Box<dyn std::any::Any + Send>) -> String {

@@ -18,9 +18,11 @@ pub struct UserRow {
     #[serde(rename = "Email", default, deserialize_with = "de::string_or_empty")]
     pub email: String,
     /// Display name.
+    #[cfg_attr(feature = "uniffi", uniffi(default = ""))]
     #[serde(rename = "Name", default, deserialize_with = "de::string_or_empty")]
     pub name: String,
     /// Avatar URL (https recommended).
+    #[cfg_attr(feature = "uniffi", uniffi(default = ""))]
     #[serde(
         rename = "AvatarUrl",
         default,
@@ -28,6 +30,7 @@ pub struct UserRow {
     )]
     pub avatar_url: String,
     /// The user's SDK token: unique when given.
+    #[cfg_attr(feature = "uniffi", uniffi(default = ""))]
     #[serde(
         rename = "AuthenticationToken",
         default,
@@ -35,9 +38,11 @@ pub struct UserRow {
     )]
     pub authentication_token: String,
     /// Plain password; the server stores it encrypted.
+    #[cfg_attr(feature = "uniffi", uniffi(default = ""))]
     #[serde(rename = "Password", default, deserialize_with = "de::string_or_empty")]
     pub password: String,
     /// Creation time, RFC 3339 (the wire spells the key `CreateAt`).
+    #[cfg_attr(feature = "uniffi", uniffi(default = ""))]
     #[serde(rename = "CreateAt", default, deserialize_with = "de::string_or_empty")]
     pub created_at: String,
 }
@@ -59,12 +64,14 @@ impl UserRow {
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct RoomRow {
     /// Group name (a single room's name is made by the server from its two participants).
+    #[cfg_attr(feature = "uniffi", uniffi(default = ""))]
     #[serde(rename = "Name", default, deserialize_with = "de::string_or_empty")]
     pub name: String,
     /// `single` or `group`.
     #[serde(rename = "Type", default, deserialize_with = "de::string_or_empty")]
     pub room_type: String,
     /// Room options as a string (JSON text or ""); a JSON object is read as its text.
+    #[cfg_attr(feature = "uniffi", uniffi(default = ""))]
     #[serde(rename = "Options", default, deserialize_with = "text_of_any")]
     pub options: String,
     /// Creator's e-mail: a participant, and an existing (or imported) user.
@@ -75,6 +82,7 @@ pub struct RoomRow {
     )]
     pub creator_email: String,
     /// Creation time, RFC 3339.
+    #[cfg_attr(feature = "uniffi", uniffi(default = ""))]
     #[serde(
         rename = "CreatedAt",
         default,
@@ -82,6 +90,7 @@ pub struct RoomRow {
     )]
     pub created_at: String,
     /// Avatar URL.
+    #[cfg_attr(feature = "uniffi", uniffi(default = ""))]
     #[serde(
         rename = "AvatarUrl",
         default,
@@ -144,6 +153,7 @@ pub struct CommentRow {
     #[serde(rename = "Message", default, deserialize_with = "de::string_or_empty")]
     pub message: String,
     /// Turns link previews off.
+    #[cfg_attr(feature = "uniffi", uniffi(default = false))]
     #[serde(
         rename = "DisableLinkPreview",
         default,
@@ -151,6 +161,7 @@ pub struct CommentRow {
     )]
     pub disable_link_preview: bool,
     /// Comment type (`text` when empty); the spec advises `text` and `reply` only.
+    #[cfg_attr(feature = "uniffi", uniffi(default = ""))]
     #[serde(rename = "Type", default, deserialize_with = "de::string_or_empty")]
     pub comment_type: String,
     /// The comment's id in the import format (its `unique_temp_id`): unique in the app.
@@ -171,6 +182,7 @@ pub struct CommentRow {
     )]
     pub room_unique_id: String,
     /// Creation time, RFC 3339.
+    #[cfg_attr(feature = "uniffi", uniffi(default = ""))]
     #[serde(
         rename = "CreatedAt",
         default,
@@ -178,9 +190,11 @@ pub struct CommentRow {
     )]
     pub created_at: String,
     /// The type's payload (a JSON string holding an object is read as the object).
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
     #[serde(rename = "Payload", default, deserialize_with = "de::embedded_json")]
     pub payload: Option<JsonValue>,
     /// For a `reply`: the `UniqueId` of the comment replied to ("" otherwise).
+    #[cfg_attr(feature = "uniffi", uniffi(default = ""))]
     #[serde(
         rename = "ParentCommentUniqueId",
         default,
