@@ -93,8 +93,12 @@ async fn room_comments(
     Ok(Json(json!({"comments": comments})))
 }
 
+/// A fresh emulator: no data (ids start again), no faults (the RNG back at its seed), zeroed
+/// counters.
 async fn reset(State(app): State<App>) -> Json<Value> {
     *app.data.write() = Data::new();
+    app.faults.reset();
+    app.stats.reset();
     Json(json!({"status": 200}))
 }
 

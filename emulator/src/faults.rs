@@ -194,6 +194,23 @@ pub(crate) fn bump(c: &AtomicU64) {
 }
 
 impl StatsCounters {
+    pub fn reset(&self) {
+        for c in [
+            &self.requests,
+            &self.faults_injected,
+            &self.errors_500,
+            &self.errors_503,
+            &self.rate_limited,
+            &self.dropped_before,
+            &self.dropped_after,
+            &self.delayed,
+            &self.webhooks_delivered,
+            &self.webhooks_failed,
+        ] {
+            c.store(0, Ordering::Relaxed);
+        }
+    }
+
     pub fn snapshot(&self) -> Stats {
         let g = |c: &AtomicU64| c.load(Ordering::Relaxed);
         Stats {
@@ -228,6 +245,7 @@ pub(crate) struct FaultEngine {
     active: AtomicBool,
     faults: RwLock<Faults>,
     rng: Mutex<StdRng>,
+    seed: u64,
 }
 
 impl FaultEngine {
@@ -236,7 +254,14 @@ impl FaultEngine {
             active: AtomicBool::new(!faults.is_none()),
             faults: RwLock::new(faults),
             rng: Mutex::new(StdRng::seed_from_u64(seed)),
+            seed,
         }
+    }
+
+    /// No faults, and the RNG back at its seed: the same requests draw the same faults again.
+    pub fn reset(&self) {
+        self.set(Faults::default());
+        *self.rng.lock() = StdRng::seed_from_u64(self.seed);
     }
 
     pub fn set(&self, faults: Faults) {

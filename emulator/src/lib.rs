@@ -27,7 +27,7 @@
 //!
 //! Admin paths (no secret, never subject to faults): `GET /_emulator/stats`,
 //! `POST /_emulator/faults`, `GET /_emulator/rooms/{room_id}/comments`,
-//! `POST /_emulator/reset`, `GET /_emulator/downloads/{unique_id}`.
+//! `POST /_emulator/reset` (no data, no faults, zeroed counters), `GET /_emulator/downloads/{unique_id}`.
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
