@@ -20,6 +20,10 @@ let libDir: String = {
     return here.appendingPathComponent("../../target/release").standardizedFileURL.path
 }()
 let linkFlags: [LinkerSetting] = [.unsafeFlags(["-L", libDir, "-Xlinker", "-rpath", "-Xlinker", libDir])]
+// The library and the examples are checked for data races as in Swift 6 (complete Sendable
+// checking; with test.sh's -warnings-as-errors a diagnostic fails the build). The whole package
+// also builds with `-Xswiftc -swift-version -Xswiftc 6`.
+let strictConcurrency: [SwiftSetting] = [.enableExperimentalFeature("StrictConcurrency")]
 
 let package = Package(
     name: "Qiscus",
@@ -27,6 +31,8 @@ let package = Package(
     products: [
         .library(name: "Qiscus", targets: ["Qiscus"]),
         .executable(name: "QiscusQuickstart", targets: ["QiscusQuickstart"]),
+        .executable(name: "QiscusPaging", targets: ["QiscusPaging"]),
+        .executable(name: "QiscusBackup", targets: ["QiscusBackup"]),
     ],
     targets: [
         // The C declarations of the two UniFFI namespaces; both live in libqiscus_ffi.so, which
@@ -37,14 +43,30 @@ let package = Package(
             name: "Qiscus",
             dependencies: ["qiscusFFI", "qiscus_coreFFI"],
             path: "Sources/Qiscus",
+            swiftSettings: strictConcurrency,
             linkerSettings: linkFlags
         ),
-        // examples/swift/Quickstart.swift, through a symbolic link (SwiftPM refuses target
-        // paths outside the package directory).
+        // examples/swift/{Quickstart,Paging,Backup}.swift, each through a symbolic link
+        // (SwiftPM refuses target paths outside the package directory).
         .executableTarget(
             name: "QiscusQuickstart",
             dependencies: ["Qiscus"],
             path: "Sources/QiscusQuickstart",
+            swiftSettings: strictConcurrency,
+            linkerSettings: linkFlags
+        ),
+        .executableTarget(
+            name: "QiscusPaging",
+            dependencies: ["Qiscus"],
+            path: "Sources/QiscusPaging",
+            swiftSettings: strictConcurrency,
+            linkerSettings: linkFlags
+        ),
+        .executableTarget(
+            name: "QiscusBackup",
+            dependencies: ["Qiscus"],
+            path: "Sources/QiscusBackup",
+            swiftSettings: strictConcurrency,
             linkerSettings: linkFlags
         ),
         .testTarget(

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # test.sh -- the one command for the Swift package: prepares the Swift root, builds the emulator
 # and the release library, generates the bindings, starts an emulator on the host, runs
-# `swift test -Xswiftc -warnings-as-errors` inside the root against it, then runs the quickstart
-# example (examples/swift/Quickstart.swift) once so that it cannot rot.
+# `swift test -Xswiftc -warnings-as-errors` inside the root against it, then runs the examples
+# (examples/swift/{Quickstart,Paging,Backup}.swift) once each so that they cannot rot.
 #
 #   bindings/swift/test.sh [extra swift test args, e.g. --filter ErrorsTests]
 #
@@ -69,10 +69,13 @@ swift_root_run "$repo" env \
     QISCUS_EMULATOR_URL="$url" QISCUS_EMULATOR_BIN="$emulator_bin" CARGO_TARGET_DIR="$target_dir" \
     swift test --package-path "$pkg" "${flags[@]}" "$@"
 
-# The quickstart tour, against the same emulator (it counts only its own export rows).
-log "swift run QiscusQuickstart"
-swift_root_run "$repo" env \
-    QISCUS_BASE_URL="$url" QISCUS_APP_ID=emulator QISCUS_SECRET=emulator-secret CARGO_TARGET_DIR="$target_dir" \
-    swift run --package-path "$pkg" "${flags[@]}" QiscusQuickstart
+# The examples (the quickstart tour, paging, backups), against the same emulator: each works
+# with its own users and rooms and checks only its own rows.
+for example in QiscusQuickstart QiscusPaging QiscusBackup; do
+    log "swift run $example"
+    swift_root_run "$repo" env \
+        QISCUS_BASE_URL="$url" QISCUS_APP_ID=emulator QISCUS_SECRET=emulator-secret CARGO_TARGET_DIR="$target_dir" \
+        swift run --package-path "$pkg" "${flags[@]}" "$example"
+done
 
 log "all passed in $((SECONDS - t0)) s"
