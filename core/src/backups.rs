@@ -170,8 +170,9 @@ pub(crate) struct HistoriesResult<T> {
 }
 
 /// Arguments of [`Client::create_export`].
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[serde(deny_unknown_fields)]
 pub struct CreateExportParams {
     /// What to export.
     pub resource: BackupResource,

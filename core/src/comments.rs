@@ -206,8 +206,9 @@ pub(crate) struct CommentsResults {
 }
 
 /// Arguments of [`Client::post_comment`].
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[serde(deny_unknown_fields)]
 pub struct PostCommentParams {
     /// Room to post in.
     pub room_id: i64,
@@ -224,6 +225,7 @@ pub struct PostCommentParams {
     pub unique_temp_id: Option<String>,
     /// Turns link previews off.
     #[cfg_attr(feature = "uniffi", uniffi(default = false))]
+    #[serde(default)]
     pub disable_link_preview: bool,
 }
 
@@ -258,8 +260,9 @@ impl PostCommentParams {
 }
 
 /// Arguments of [`Client::load_comments`].
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[serde(deny_unknown_fields)]
 pub struct LoadCommentsParams {
     /// The room.
     pub room_id: i64,

@@ -48,6 +48,7 @@ uniffi::custom_newtype!(Timestamp, String);
 pub mod backups;
 mod client;
 pub mod comments;
+pub mod conformance;
 mod de;
 mod endpoints;
 mod error;

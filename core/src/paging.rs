@@ -139,8 +139,9 @@ impl PageSource for RoomsPager {
 }
 
 /// What [`Client::comments_pager`] reads.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[serde(deny_unknown_fields)]
 pub struct CommentsPagerParams {
     /// The room.
     pub room_id: i64,

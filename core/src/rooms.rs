@@ -211,12 +211,14 @@ pub(crate) struct RoomsInfoResults {
 }
 
 /// Arguments of [`Client::create_room`].
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[serde(deny_unknown_fields)]
 pub struct CreateRoomParams {
     /// Group name.
     pub name: String,
     /// Participants' e-mails (the creator is added by the server when missing).
+    #[serde(default)]
     pub participants: Vec<String>,
     /// Creator's e-mail.
     pub creator: String,
@@ -243,8 +245,9 @@ impl CreateRoomParams {
 }
 
 /// Arguments of [`Client::update_room`].
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[serde(deny_unknown_fields)]
 pub struct UpdateRoomParams {
     /// A participant of the room.
     pub user_email: String,
@@ -275,15 +278,18 @@ impl UpdateRoomParams {
 }
 
 /// Arguments of [`Client::get_rooms_info`].
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[serde(deny_unknown_fields)]
 pub struct GetRoomsInfoParams {
     /// The user asking (unread counts are theirs).
     pub user_email: String,
     /// Room ids.
+    #[serde(default)]
     pub room_ids: Vec<i64>,
     /// Include participants.
     #[cfg_attr(feature = "uniffi", uniffi(default = false))]
+    #[serde(default)]
     pub show_participants: bool,
 }
 

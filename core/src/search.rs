@@ -8,8 +8,9 @@ use crate::rooms::check_room_id;
 use crate::validate;
 
 /// Arguments of [`Client::search_messages`].
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[serde(deny_unknown_fields)]
 pub struct SearchMessagesParams {
     /// The user whose rooms are searched.
     pub user_email: String,

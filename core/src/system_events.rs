@@ -11,8 +11,9 @@ use crate::validate;
 use crate::JsonValue;
 
 /// Which system event to post, with the data each one needs.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub enum SystemEvent {
     /// "Ucup created room 'Qiscus'".
     CreateRoom {
@@ -66,8 +67,9 @@ impl SystemEvent {
 }
 
 /// Arguments of [`Client::post_system_event_message`].
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[serde(deny_unknown_fields)]
 pub struct SystemEventParams {
     /// Room to post in.
     pub room_id: i64,

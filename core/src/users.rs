@@ -102,8 +102,9 @@ pub enum DevicePlatform {
 }
 
 /// Arguments of [`Client::login_or_register`].
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[serde(deny_unknown_fields)]
 pub struct LoginOrRegisterParams {
     /// E-mail address (required).
     pub email: String,
@@ -167,8 +168,9 @@ impl LoginOrRegisterParams {
 }
 
 /// Arguments of [`Client::get_user_rooms`].
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[serde(deny_unknown_fields)]
 pub struct GetUserRoomsParams {
     /// The user whose rooms are listed.
     pub user_email: String,
@@ -177,6 +179,7 @@ pub struct GetUserRoomsParams {
     pub page: Option<u32>,
     /// Include each room's participants.
     #[cfg_attr(feature = "uniffi", uniffi(default = false))]
+    #[serde(default)]
     pub show_participants: bool,
     /// Only rooms of this type.
     #[cfg_attr(feature = "uniffi", uniffi(default = None))]

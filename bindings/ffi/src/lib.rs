@@ -22,6 +22,7 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use once_cell::sync::Lazy;
+use qiscus::conformance::{ConformanceOutcome, ConformanceStep, ObservedError, Scenario};
 use qiscus::paging::CommentsPagerParams;
 use qiscus::workflows::{
     BackupProgress, BackupRows, ExportOptions, ExportedFile, ImportBatch, ImportOptions,
@@ -575,4 +576,58 @@ pub async fn debug_sleep(millis: u64) -> Result<(), Error> {
 #[uniffi::export]
 pub fn debug_runtime_alive_tasks() -> u64 {
     RUNTIME.metrics().num_alive_tasks() as u64
+}
+
+/// Replays one scenario file of the conformance suite (`tests/conformance`): hands out its steps
+/// with their arguments built, takes each result or error, checks the file's expectations and
+/// writes the normalised transcript. Every language's runner uses it, so that runners differ
+/// only in what is native: the client, the calls and the errors.
+#[derive(uniffi::Object)]
+pub struct ConformanceScenario(std::sync::Mutex<Scenario>);
+
+impl ConformanceScenario {
+    fn with<T>(&self, f: impl FnOnce(&mut Scenario) -> T) -> T {
+        f(&mut self.0.lock().unwrap_or_else(|p| p.into_inner()))
+    }
+}
+
+#[uniffi::export]
+impl ConformanceScenario {
+    /// Reads a scenario file; `base_url` is the emulator's. A malformed file is `InvalidInput`.
+    #[uniffi::constructor]
+    pub fn new(json: String, base_url: String) -> Result<Arc<Self>, Error> {
+        Ok(Arc::new(ConformanceScenario(std::sync::Mutex::new(
+            Scenario::parse(&json, &base_url)?,
+        ))))
+    }
+
+    /// The scenario's name.
+    pub fn name(&self) -> String {
+        self.with(|s| s.name().to_owned())
+    }
+
+    /// The next step to run, or `None` after the last.
+    pub fn next_step(&self) -> Option<ConformanceStep> {
+        self.with(|s| s.next_step())
+    }
+
+    /// Records the result of the step last handed out.
+    pub fn record_ok(&self, outcome: ConformanceOutcome) {
+        self.with(|s| s.record_ok(outcome))
+    }
+
+    /// Records the error the step last handed out ended with.
+    pub fn record_error(&self, error: ObservedError) {
+        self.with(|s| s.record_error(error))
+    }
+
+    /// Every expectation that did not hold; empty when all held.
+    pub fn failures(&self) -> Vec<String> {
+        self.with(|s| s.failures())
+    }
+
+    /// The normalised transcript, as JSON text.
+    pub fn transcript_json(&self) -> String {
+        self.with(|s| s.transcript().to_string())
+    }
 }

@@ -18,17 +18,21 @@ use crate::validate;
 pub const DEFAULT_IMPORT_FILE_BYTES: u64 = crate::backups::MAX_IMPORT_BYTES as u64;
 
 /// Rows to import. Users are imported first, then rooms, then comments.
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[serde(deny_unknown_fields)]
 pub struct ImportBatch {
     /// User rows.
     #[cfg_attr(feature = "uniffi", uniffi(default = []))]
+    #[serde(default)]
     pub users: Vec<UserRow>,
     /// Room rows.
     #[cfg_attr(feature = "uniffi", uniffi(default = []))]
+    #[serde(default)]
     pub rooms: Vec<RoomRow>,
     /// Comment rows (replies may come before their parents: they are reordered).
     #[cfg_attr(feature = "uniffi", uniffi(default = []))]
+    #[serde(default)]
     pub comments: Vec<CommentRow>,
 }
 

@@ -263,8 +263,9 @@ fn text_of_any<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
 }
 
 /// The rows of one export: its resource's typed rows.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
+#[serde(rename_all = "snake_case")]
 pub enum BackupRows {
     /// An export of users.
     Users {
