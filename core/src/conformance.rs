@@ -1099,13 +1099,17 @@ struct Normalizer {
 /// idempotency keys) and so differ between runs.
 const GENERATED_KEYS: &[&str] = &[
     "token",
+    "rtKey",
     "authentication_token",
     "AuthenticationToken",
-    "unique_id",
     "unique_temp_id",
     "password",
     "Password",
 ];
+
+fn is_generated_key(k: &str) -> bool {
+    GENERATED_KEYS.contains(&k) || k.ends_with("unique_id") || k.ends_with("UniqueId")
+}
 
 fn is_id_key(k: &str) -> bool {
     k == "id" || k.ends_with("_id")
@@ -1188,7 +1192,7 @@ impl Normalizer {
                 }
             }
             Value::String(s)
-                if key.is_some_and(|k| GENERATED_KEYS.contains(&k))
+                if key.is_some_and(is_generated_key)
                     && !s.is_empty()
                     && !self.strings.iter().any(|(x, _)| x == s) =>
             {
