@@ -82,7 +82,10 @@ pub use client::{
 };
 pub use comments::{new_unique_temp_id, Comment, LoadCommentsParams, PostCommentParams};
 pub use error::{Error, Result};
-pub use paging::{CommentsPager, CommentsPagerParams, ExportsPager, ImportsPager, RoomsPager};
+pub use paging::{
+    BackupRecord, BackupsPager, CommentsPager, CommentsPagerParams, ExportsPager, ImportsPager,
+    RoomsPager,
+};
 pub use payload::{
     AccountLinkingPayload, Button, ButtonAction, ButtonPostbackResponsePayload, ButtonsPayload,
     CardPayload, CarouselCard, CarouselPayload, ContactPersonPayload, CustomPayload,

@@ -30,6 +30,7 @@
 
 use std::collections::{HashSet, VecDeque};
 use std::future::Future;
+use std::marker::PhantomData;
 
 use futures::stream::{BoxStream, Stream, StreamExt};
 
@@ -271,28 +272,77 @@ impl PageSource for CommentsPager {
     }
 }
 
-/// Every export record, newest first, page after page of [`Client::list_exports`].
-/// Made by [`Client::exports_pager`].
+/// A backup record listed 20 a page, newest first: an [`Export`] or an [`Import`].
+pub trait BackupRecord: Sized + Send + 'static {
+    /// The record's unique id (pages are de-duplicated by it).
+    fn unique_id(&self) -> &str;
+    /// One page of the records: [`Client::list_exports`] or [`Client::list_imports`].
+    fn list_page(client: &Client, page: u32)
+        -> impl Future<Output = Result<Vec<Self>>> + Send + '_;
+}
+
+impl BackupRecord for Export {
+    fn unique_id(&self) -> &str {
+        &self.unique_id
+    }
+    fn list_page(
+        client: &Client,
+        page: u32,
+    ) -> impl Future<Output = Result<Vec<Self>>> + Send + '_ {
+        client.list_exports(Some(page))
+    }
+}
+
+impl BackupRecord for Import {
+    fn unique_id(&self) -> &str {
+        &self.unique_id
+    }
+    fn list_page(
+        client: &Client,
+        page: u32,
+    ) -> impl Future<Output = Result<Vec<Self>>> + Send + '_ {
+        client.list_imports(Some(page))
+    }
+}
+
+/// Every export or import record, newest first, page after page. Made by
+/// [`Client::exports_pager`] and [`Client::imports_pager`].
 #[derive(Debug)]
-pub struct ExportsPager {
+pub struct BackupsPager<R> {
     client: Client,
     next: u32,
     done: bool,
     seen: HashSet<String>,
+    records: PhantomData<fn() -> R>,
 }
 
-impl ExportsPager {
-    /// The next page of export records, or `None` when there are no more.
-    pub async fn next_page(&mut self) -> Result<Option<Vec<Export>>> {
+/// Every export record: see [`BackupsPager`].
+pub type ExportsPager = BackupsPager<Export>;
+/// Every import record: see [`BackupsPager`].
+pub type ImportsPager = BackupsPager<Import>;
+
+impl<R: BackupRecord> BackupsPager<R> {
+    fn new(client: Client) -> Self {
+        BackupsPager {
+            client,
+            next: 1,
+            done: false,
+            seen: HashSet::new(),
+            records: PhantomData,
+        }
+    }
+
+    /// The next page of records, or `None` when there are no more.
+    pub async fn next_page(&mut self) -> Result<Option<Vec<R>>> {
         while !self.done {
-            let page = self.client.list_exports(Some(self.next)).await?;
+            let page = R::list_page(&self.client, self.next).await?;
             self.next += 1;
             if page.len() < BACKUPS_PER_PAGE {
                 self.done = true;
             }
-            let fresh: Vec<Export> = page
+            let fresh: Vec<R> = page
                 .into_iter()
-                .filter(|e| self.seen.insert(e.unique_id.clone()))
+                .filter(|r| self.seen.insert(r.unique_id().to_owned()))
                 .collect();
             if !fresh.is_empty() {
                 return Ok(Some(fresh));
@@ -301,58 +351,15 @@ impl ExportsPager {
         Ok(None)
     }
 
-    /// A stream of single export records.
-    pub fn into_stream(self) -> BoxStream<'static, Result<Export>> {
+    /// A stream of single records.
+    pub fn into_stream(self) -> BoxStream<'static, Result<R>> {
         item_stream(self).boxed()
     }
 }
 
-impl PageSource for ExportsPager {
-    type Item = Export;
-    fn fetch(&mut self) -> impl Future<Output = Result<Option<Vec<Export>>>> + Send + '_ {
-        self.next_page()
-    }
-}
-
-/// Every import record, newest first, page after page of [`Client::list_imports`].
-/// Made by [`Client::imports_pager`].
-#[derive(Debug)]
-pub struct ImportsPager {
-    client: Client,
-    next: u32,
-    done: bool,
-    seen: HashSet<String>,
-}
-
-impl ImportsPager {
-    /// The next page of import records, or `None` when there are no more.
-    pub async fn next_page(&mut self) -> Result<Option<Vec<Import>>> {
-        while !self.done {
-            let page = self.client.list_imports(Some(self.next)).await?;
-            self.next += 1;
-            if page.len() < BACKUPS_PER_PAGE {
-                self.done = true;
-            }
-            let fresh: Vec<Import> = page
-                .into_iter()
-                .filter(|e| self.seen.insert(e.unique_id.clone()))
-                .collect();
-            if !fresh.is_empty() {
-                return Ok(Some(fresh));
-            }
-        }
-        Ok(None)
-    }
-
-    /// A stream of single import records.
-    pub fn into_stream(self) -> BoxStream<'static, Result<Import>> {
-        item_stream(self).boxed()
-    }
-}
-
-impl PageSource for ImportsPager {
-    type Item = Import;
-    fn fetch(&mut self) -> impl Future<Output = Result<Option<Vec<Import>>>> + Send + '_ {
+impl<R: BackupRecord> PageSource for BackupsPager<R> {
+    type Item = R;
+    fn fetch(&mut self) -> impl Future<Output = Result<Option<Vec<R>>>> + Send + '_ {
         self.next_page()
     }
 }
@@ -393,22 +400,12 @@ impl Client {
 
     /// Every export record, newest first. See [`ExportsPager`].
     pub fn exports_pager(&self) -> ExportsPager {
-        ExportsPager {
-            client: self.clone(),
-            next: 1,
-            done: false,
-            seen: HashSet::new(),
-        }
+        BackupsPager::new(self.clone())
     }
 
     /// Every import record, newest first. See [`ImportsPager`].
     pub fn imports_pager(&self) -> ImportsPager {
-        ImportsPager {
-            client: self.clone(),
-            next: 1,
-            done: false,
-            seen: HashSet::new(),
-        }
+        BackupsPager::new(self.clone())
     }
 }
 
