@@ -6,8 +6,11 @@ an enum with data (`Payload.CARD(...)`) and of the error (`QiscusError.NotFound`
 their class after its definition, so mypy sees neither the variants nor that they are subclasses;
 the fields of tuple variants and of error variants carry no annotation; and `JsonValue` is never
 defined. This script reads the two generated modules (with `ast`, never importing them) and
-writes one stub in which every record, enum, variant, error, function and the `Client` (with its
-context-manager methods from `qiscus/__init__.py`) has real types. The types of unannotated
+writes one stub in which every record, enum, variant, error, function and the `Client` has real
+types. The hand-written part of the package, `qiscus/__init__.py` (its type variables, its
+classes such as `Paged`, and the methods its `Client` subclass adds or overrides: the context
+manager, `rooms()`, `comments()`...), is read with `ast` too and copied in with its annotations
+and docstrings. The types of unannotated
 fields come from the generated converters' `read` methods, which name the FFI converter of each
 field in order (`_UniffiFfiConverterOptionalSequenceTypeParticipant` -> `Optional[List[Participant]]`).
 
@@ -24,7 +27,7 @@ import ast
 import difflib
 import sys
 from pathlib import Path
-from typing import Dict, List, Optional, Sequence
+from typing import Dict, List, Optional, Sequence, Tuple
 
 HERE = Path(__file__).resolve().parent
 STUB = HERE / "python" / "qiscus" / "__init__.pyi"
@@ -54,24 +57,7 @@ ALIASES = {
     "Duration": "datetime.timedelta",
 }
 
-CONTEXT_MANAGER = '''
-    def __enter__(self) -> Client: ...
-    def __exit__(
-        self,
-        exc_type: typing.Optional[typing.Type[BaseException]],
-        exc: typing.Optional[BaseException],
-        tb: typing.Optional[types.TracebackType],
-    ) -> None:
-        """Calls `shutdown()`."""
-    async def __aenter__(self) -> Client: ...
-    async def __aexit__(
-        self,
-        exc_type: typing.Optional[typing.Type[BaseException]],
-        exc: typing.Optional[BaseException],
-        tb: typing.Optional[types.TracebackType],
-    ) -> None:
-        """Calls `shutdown()`."""
-'''
+INIT_PY = HERE / "python" / "qiscus" / "__init__.py"
 
 
 def converter_type(name: str) -> str:
@@ -166,7 +152,7 @@ def signature(fn: ast.FunctionDef | ast.AsyncFunctionDef, indent: str) -> List[s
     defaults: List[Optional[ast.expr]] = [None] * (len(positional) - len(args.defaults)) + list(args.defaults)
     for arg, dflt in zip(positional, defaults):
         if arg.arg == "self":
-            parts.append("self")
+            parts.append("self" if arg.annotation is None else f"self: {annotation(arg.annotation)}")
             continue
         text = f"{arg.arg}: {annotation(arg.annotation)}"
         parts.append(text + (f" = {default(dflt)}" if dflt is not None else ""))
@@ -176,12 +162,26 @@ def signature(fn: ast.FunctionDef | ast.AsyncFunctionDef, indent: str) -> List[s
             text = f"{arg.arg}: {annotation(arg.annotation)}"
             parts.append(text + (f" = {default(kw_default)}" if kw_default is not None else ""))
     returns = annotation(fn.returns) if fn.returns is not None else "None"
-    prefix = "async def" if isinstance(fn, ast.AsyncFunctionDef) else "def"
+    # An async generator is declared `def f() -> AsyncIterator[...]` in a stub (calling it
+    # returns the iterator, not a coroutine).
+    prefix = "async def" if isinstance(fn, ast.AsyncFunctionDef) and not _yields(fn) else "def"
     head = f"{indent}{prefix} {fn.name}({', '.join(parts)}) -> {returns}:"
     doc = docstring(fn, indent + "    ")
     if not doc:
         return [head + " ..."]
     return [head] + doc
+
+
+def _yields(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+    """Whether `fn` itself (not a nested function) contains `yield`."""
+    todo: List[ast.AST] = list(fn.body)
+    while todo:
+        node = todo.pop()
+        if isinstance(node, (ast.Yield, ast.YieldFrom)):
+            return True
+        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
+            todo.extend(ast.iter_child_nodes(node))
+    return False
 
 
 def read_variant_types(module: ast.Module, enum_name: str) -> Dict[str, List[str]]:
@@ -313,24 +313,67 @@ def _no_constructor(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
     )
 
 
-def object_class(cls: ast.ClassDef, bases: str, extra: str) -> List[str]:
+def object_class(
+    cls: ast.ClassDef, bases: str, extra: Optional[Dict[str, List[str]]] = None
+) -> List[str]:
     """An object (Client, a pager), its Protocol, or a callback interface and its Rust-side
-    implementation."""
+    implementation. `extra` holds hand-written methods by name: they replace generated ones of
+    the same name and are added after them."""
+    extra = extra or {}
     out = [f"class {cls.name}({bases}):" if bases else f"class {cls.name}:"] + docstring(cls, "    ")
     for node in cls.body:
-        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) or node.name in extra:
             continue
         if _no_constructor(node):
             out.append("    # No public constructor: instances come from the library.")
         elif node.name == "__init__" or not node.name.startswith("_"):
             out += signature(node, "    ")
-    out += extra.rstrip("\n").splitlines()
+    for lines in extra.values():
+        out += lines
     return out
 
 
-def generate(native: Path) -> str:
+def _public_method(name: str) -> bool:
+    return not name.startswith("_") or (name.startswith("__") and name.endswith("__"))
+
+
+def handwritten(init: ast.Module) -> Tuple[List[str], List[List[str]], Dict[str, List[str]]]:
+    """From qiscus/__init__.py: its type variables, its classes but `Client` (stubbed in full),
+    and the methods of its `Client` subclass, by name."""
+    typevars: List[str] = []
+    classes: List[List[str]] = []
+    client: Dict[str, List[str]] = {}
+    for node in init.body:
+        if (
+            isinstance(node, ast.Assign)
+            and isinstance(node.value, ast.Call)
+            and ast.unparse(node.value.func) == "typing.TypeVar"
+        ):
+            typevars.append(ast.unparse(node))
+        elif isinstance(node, ast.ClassDef):
+            methods = [
+                n
+                for n in node.body
+                if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and _public_method(n.name)
+            ]
+            if node.name == "Client":
+                client = {m.name: signature(m, "    ") for m in methods}
+                continue
+            bases = ", ".join(ast.unparse(b) for b in node.bases)
+            lines = [f"class {node.name}({bases}):" if bases else f"class {node.name}:"]
+            lines += docstring(node, "    ")
+            for m in methods:
+                lines += signature(m, "    ")
+            classes.append(lines)
+    if not client:
+        raise ValueError(f"{INIT_PY} defines no Client subclass")
+    return typevars, classes, client
+
+
+def generate(native: Path, init_py: Path = INIT_PY) -> str:
     core = ast.parse((native / "qiscus_core.py").read_text(encoding="utf-8"))
     client = ast.parse((native / "qiscus.py").read_text(encoding="utf-8"))
+    typevars, own_classes, client_methods = handwritten(ast.parse(init_py.read_text(encoding="utf-8")))
     out = [
         "# The typed surface of `qiscus`: written by bindings/python/stubgen.py from the",
         "# UniFFI-generated modules in qiscus/_native/. Do not edit; run `python stubgen.py`.",
@@ -345,6 +388,7 @@ def generate(native: Path) -> str:
     ]
     for alias, target in ALIASES.items():
         out.append(f"{alias} = {target}")
+    out += typevars
     out += ["", "class InternalError(Exception): ..."]
 
     exported = set(_all(core))
@@ -388,10 +432,12 @@ def generate(native: Path) -> str:
         )
         if isinstance(node, ast.ClassDef):
             bases = ", ".join(ast.unparse(b) for b in node.bases)
-            lines = object_class(node, bases, CONTEXT_MANAGER if name == "Client" else "")
+            lines = object_class(node, bases, client_methods if name == "Client" else None)
         else:
             lines = signature(node, "")
         emitted.add(name)
+        out += ["", ""] + lines
+    for lines in own_classes:
         out += ["", ""] + lines
     out.append("")
     return "\n".join(out)

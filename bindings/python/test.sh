@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The Python package's one test command: builds and installs the `qiscus` wheel into
 # bindings/python/.venv with the pinned test tools, builds the emulator, then runs
-# `mypy --strict` on tests/typed_usage.py and pytest. Exits non-zero on any failure.
+# `mypy --strict` (the package, the typed tests, the examples) and pytest. Exits non-zero on any failure.
 #
 # Needs python3 (>= 3.9) with venv + pip, cargo, and PyPI. Nothing else is pre-installed.
 #
@@ -105,8 +105,10 @@ fi
 
 cd "$HERE"
 
-step "mypy --strict: tests/typed_usage.py, examples/python/quickstart.py"
-"$VPY" -m mypy --strict --config-file pyproject.toml tests/typed_usage.py "$REPO/examples/python/quickstart.py"
+step "mypy --strict: the package, the typed tests, the examples"
+"$VPY" -m mypy --strict --config-file pyproject.toml python/qiscus/__init__.py
+"$VPY" -m mypy --strict --config-file pyproject.toml tests/typed_usage.py tests/test_iterators.py \
+  tests/test_examples.py "$REPO"/examples/python/*.py
 
 step "pytest"
 "$VPY" -m pytest -p no:cacheprovider "$@"

@@ -8,7 +8,7 @@ type, system events, search, exports and imports.
 With neither QISCUS_APP_ID nor QISCUS_SECRET set, it starts the local emulator
 (target/debug/qiscus-emulator, or the binary named by QISCUS_EMULATOR_BIN; build it with
 `cargo build -p qiscus-emulator`) and talks to it, so it needs no account. With both set, it
-talks to https://{QISCUS_APP_ID}.qiscus.com (or QISCUS_BASE_URL when set). E-mail addresses get
+talks to https://{QISCUS_APP_ID}.qiscus.com (or QISCUS_BASE_URL when set). (See connect.py.) E-mail addresses get
 a random suffix, so it can run against the same app again and again.
 
 Most steps use the blocking form of each call (`client.name_blocking(...)`); the room lists
@@ -20,15 +20,10 @@ from __future__ import annotations
 import asyncio
 import datetime
 import json
-import os
-import signal
-import subprocess
 import sys
 import time
 import uuid
-from contextlib import contextmanager
-from pathlib import Path
-from typing import Iterator, List, Optional, Tuple
+from typing import List, Tuple
 
 from qiscus import (
     AccountLinkingPayload,
@@ -62,7 +57,7 @@ from qiscus import (
     UpdateRoomParams,
 )
 
-REPO = Path(__file__).resolve().parents[2]
+from connect import connect
 
 
 class Steps:
@@ -74,11 +69,6 @@ class Steps:
     def ok(self, call: str, what: object) -> None:
         self.count += 1
         print(f"✓ {call:<32} {what}")
-
-
-def env(name: str) -> Optional[str]:
-    value = os.environ.get(name, "").strip()
-    return value or None
 
 
 def short(s: str, n: int) -> str:
@@ -95,42 +85,6 @@ def postback(label: str, url: str) -> Button:
         button_type="postback",
         payload=ButtonAction(url=url, method="post", payload={"answer": label}),
     )
-
-
-@contextmanager
-def connect() -> Iterator[Client]:
-    """The client, and the emulator it talks to when no credentials are set."""
-    app_id, secret = env("QISCUS_APP_ID"), env("QISCUS_SECRET")
-    if app_id and secret:
-        with Client(app_id, secret, base_url=env("QISCUS_BASE_URL")) as client:
-            print(f"Qiscus quickstart against {env('QISCUS_BASE_URL') or f'https://{app_id}.qiscus.com'}\n")
-            yield client
-        return
-    if app_id or secret:
-        raise SystemExit("set both QISCUS_APP_ID and QISCUS_SECRET, or neither (to use the emulator)")
-    binary = Path(env("QISCUS_EMULATOR_BIN") or REPO / "target" / "debug" / "qiscus-emulator")
-    if not binary.is_file():
-        raise SystemExit(
-            f"no emulator at {binary}: run `cargo build -p qiscus-emulator` or set QISCUS_EMULATOR_BIN"
-        )
-    emulator = subprocess.Popen([str(binary), "--addr", "127.0.0.1:0"], stdout=subprocess.PIPE, text=True)
-    try:
-        assert emulator.stdout is not None
-        line = emulator.stdout.readline().strip()
-        if not line.startswith("listening on "):
-            raise SystemExit(f"the emulator did not start: {line!r}")
-        base_url = line[len("listening on ") :]
-        print(
-            f"Qiscus quickstart against a local emulator at {base_url} (set QISCUS_APP_ID and QISCUS_SECRET to use the real service)\n"
-        )
-        with Client("emulator", "emulator-secret", base_url=base_url) as client:
-            yield client
-    finally:
-        emulator.send_signal(signal.SIGTERM)
-        try:
-            emulator.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            emulator.kill()
 
 
 def every_payload(replied_id: int) -> List[Tuple[str, str, Payload]]:
@@ -452,7 +406,7 @@ def run(c: Client) -> int:
 def main() -> int:
     started = time.monotonic()
     try:
-        with connect() as client:
+        with connect("Qiscus quickstart") as client:
             calls = run(client)
     except QiscusError as e:
         print(f"\n✗ quickstart failed: {type(e).__name__}: {e}", file=sys.stderr)

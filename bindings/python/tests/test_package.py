@@ -132,6 +132,10 @@ def test_mypy_rejects_misuse(tmp_path: Path) -> None:
 
             async def g(client: Client) -> None:
                 user: qiscus.User = client.user_profile("a@example.com")
+
+            def h(client: Client) -> None:
+                for room in client.rooms("a@example.com"):
+                    n: int = room
             """
         )
     )
@@ -159,6 +163,7 @@ def test_mypy_rejects_misuse(tmp_path: Path) -> None:
         ':11: error: Incompatible types in assignment (expression has type "CardPayload", variable has type "str")',
         ':15: error: Incompatible types in assignment (expression has type "timedelta | None", variable has type "int")',
         ':18: error: Incompatible types in assignment (expression has type "Coroutine[Any, Any, User]", variable has type "User")',
+        ':22: error: Incompatible types in assignment (expression has type "RoomInfo", variable has type "int")',
     ]
     for line in expected:
         assert line in out, f"missing {line!r} in:\n{out}"

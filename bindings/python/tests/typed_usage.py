@@ -153,6 +153,38 @@ async def workflows(client: Client) -> int:
     return total + len(emails)
 
 
+def iterate(client: Client) -> int:
+    """The paging idiom: items and pages are typed, in both forms."""
+    rooms = client.rooms("a@example.com")
+    assert_type(rooms, qiscus.Paged[qiscus.RoomInfo])
+    names = [room.room_name for room in rooms]
+    assert_type(names, List[str])
+    for comment in client.comments(1, limit=50, stop_at_id=10, max_count=100):
+        assert_type(comment, Comment)
+    for page in client.exports().pages():
+        assert_type(page, List[qiscus.Export])
+    first: Optional[qiscus.Import] = next(iter(client.imports()), None)
+    # Any pager (or anything with its two methods) can be wrapped.
+    wrapped: qiscus.Paged[qiscus.RoomInfo] = qiscus.Paged(client.rooms_pager("a@example.com"))
+    return len(names) + (first is not None) + len(list(wrapped))
+
+
+async def iterate_async(client: Client) -> int:
+    total = 0
+    async for room in client.rooms("a@example.com"):
+        assert_type(room, qiscus.RoomInfo)
+        total += 1
+    async for page in client.comments(1).async_pages():
+        assert_type(page, List[Comment])
+        total += len(page)
+    return total
+
+
+def user_rows() -> List[qiscus.UserRow]:
+    """Row records need only their required fields."""
+    return [qiscus.UserRow(email="a@example.com")]
+
+
 def shorter(client: Client) -> Client:
     return client.with_timeout(1000)
 

@@ -11,6 +11,8 @@ __version__: str
 JsonValue = typing.Any
 Timestamp = str
 Duration = datetime.timedelta
+_C = typing.TypeVar('_C', bound='Client')
+_T = typing.TypeVar('_T')
 
 class InternalError(Exception): ...
 
@@ -121,6 +123,20 @@ class CarouselPayload:
     """Payload of a `carousel` comment."""
     cards: typing.List[CarouselCard]
     def __init__(self, *, cards: typing.List[CarouselCard]) -> None: ...
+    def __eq__(self, other: object) -> bool: ...
+
+
+class ClientOptions:
+    """Client settings a step asks for; `None` keeps the runner's default (the emulator's URL and
+    secret, `max_retries = 0`).
+    """
+    secret: typing.Optional[str]
+    base_url: typing.Optional[str]
+    max_retries: typing.Optional[int]
+    timeout_ms: typing.Optional[int]
+    max_response_bytes: typing.Optional[int]
+    retry_base_delay_ms: typing.Optional[int]
+    def __init__(self, *, secret: typing.Optional[str], base_url: typing.Optional[str], max_retries: typing.Optional[int], timeout_ms: typing.Optional[int], max_response_bytes: typing.Optional[int], retry_base_delay_ms: typing.Optional[int]) -> None: ...
     def __eq__(self, other: object) -> bool: ...
 
 
@@ -323,7 +339,7 @@ class CommentRow:
     created_at: str
     payload: typing.Optional[JsonValue]
     parent_comment_unique_id: str
-    def __init__(self, *, message: str, disable_link_preview: bool, comment_type: str, unique_id: str, creator_email: str, room_unique_id: str, created_at: str, payload: typing.Optional[JsonValue], parent_comment_unique_id: str) -> None: ...
+    def __init__(self, *, message: str, disable_link_preview: bool = False, comment_type: str = '', unique_id: str, creator_email: str, room_unique_id: str, created_at: str = '', payload: typing.Optional[JsonValue] = ..., parent_comment_unique_id: str = '') -> None: ...
     def __eq__(self, other: object) -> bool: ...
 
 
@@ -334,212 +350,6 @@ class CommentsPagerParams:
     stop_at_id: typing.Optional[int]
     max_count: typing.Optional[int]
     def __init__(self, *, room_id: int, limit: typing.Optional[int] = ..., stop_at_id: typing.Optional[int] = ..., max_count: typing.Optional[int] = ...) -> None: ...
-    def __eq__(self, other: object) -> bool: ...
-
-
-class CreateExportParams:
-    """Arguments of [`Client::create_export`]."""
-    resource: BackupResource
-    start_date: str
-    end_date: str
-    def __init__(self, *, resource: BackupResource, start_date: str, end_date: str) -> None: ...
-    def __eq__(self, other: object) -> bool: ...
-
-
-class CreateImportParams:
-    """Arguments of [`Client::create_import`]."""
-    resource: BackupResource
-    file_name: str
-    contents: bytes
-    def __init__(self, *, resource: BackupResource, file_name: str, contents: bytes) -> None: ...
-    def __eq__(self, other: object) -> bool: ...
-
-
-class CreateRoomParams:
-    """Arguments of [`Client::create_room`]."""
-    name: str
-    participants: typing.List[str]
-    creator: str
-    avatar_url: typing.Optional[str]
-    def __init__(self, *, name: str, participants: typing.List[str], creator: str, avatar_url: typing.Optional[str] = ...) -> None: ...
-    def __eq__(self, other: object) -> bool: ...
-
-
-class DownloadStats:
-    """Size and row count of a streamed download ([`Client::download_export_to`])."""
-    bytes: int
-    rows: int
-    def __init__(self, *, bytes: int, rows: int) -> None: ...
-    def __eq__(self, other: object) -> bool: ...
-
-
-class Export:
-    """An export job (`backup_history`)."""
-    unique_id: str
-    status: str
-    percentage: float
-    resource_name: str
-    download_url: str
-    original_filename: str
-    size: int
-    total_rows: int
-    error_message: str
-    created_at: typing.Optional[Timestamp]
-    def __init__(self, *, unique_id: str, status: str, percentage: float, resource_name: str, download_url: str, original_filename: str, size: int, total_rows: int, error_message: str, created_at: typing.Optional[Timestamp]) -> None: ...
-    def __eq__(self, other: object) -> bool: ...
-
-
-class ExportedFile:
-    """An export written to a file by [`Client::export_to_file`]."""
-    export: Export
-    path: str
-    bytes: int
-    rows: int
-    def __init__(self, *, export: Export, path: str, bytes: int, rows: int) -> None: ...
-    def __eq__(self, other: object) -> bool: ...
-
-
-class GetRoomsInfoParams:
-    """Arguments of [`Client::get_rooms_info`]."""
-    user_email: str
-    room_ids: typing.List[int]
-    show_participants: bool
-    def __init__(self, *, user_email: str, room_ids: typing.List[int], show_participants: bool = False) -> None: ...
-    def __eq__(self, other: object) -> bool: ...
-
-
-class RoomType(enum.Enum):
-    """Type of a room."""
-    SINGLE = 0
-    GROUP = 1
-
-
-class GetUserRoomsParams:
-    """Arguments of [`Client::get_user_rooms`]."""
-    user_email: str
-    page: typing.Optional[int]
-    show_participants: bool
-    room_type: typing.Optional[RoomType]
-    def __init__(self, *, user_email: str, page: typing.Optional[int] = ..., show_participants: bool = False, room_type: typing.Optional[RoomType] = ...) -> None: ...
-    def __eq__(self, other: object) -> bool: ...
-
-
-class ImportErrors:
-    """Errors an import reported: `{"Message": "...", "Data": ...}`."""
-    summary: str
-    data: typing.Optional[JsonValue]
-    def __init__(self, *, summary: str, data: typing.Optional[JsonValue]) -> None: ...
-    def __eq__(self, other: object) -> bool: ...
-
-
-class Import:
-    """An import job (`backup_history` of `imports`)."""
-    unique_id: str
-    status: str
-    resource_name: str
-    original_filename: str
-    size: int
-    total_rows: int
-    errors: ImportErrors
-    created_at: typing.Optional[Timestamp]
-    def __init__(self, *, unique_id: str, status: str, resource_name: str, original_filename: str, size: int, total_rows: int, errors: ImportErrors, created_at: typing.Optional[Timestamp]) -> None: ...
-    def __eq__(self, other: object) -> bool: ...
-
-
-class UserRow:
-    """A user row: `{Email, Name, AvatarUrl, AuthenticationToken, Password, CreateAt}`.
-
-    Unknown keys are ignored; `null` and absent strings read as `""` (which the server fills in:
-    a random token and password, the default avatar, the e-mail's local part as name, now).
-    """
-    email: str
-    name: str
-    avatar_url: str
-    authentication_token: str
-    password: str
-    created_at: str
-    def __init__(self, *, email: str, name: str, avatar_url: str, authentication_token: str, password: str, created_at: str) -> None: ...
-    def __eq__(self, other: object) -> bool: ...
-
-
-class RoomRow:
-    """A room row: `{Name, Type, Options, CreatorEmail, CreatedAt, AvatarUrl, UniqueId,
-    ParticipantEmails}`.
-    """
-    name: str
-    room_type: str
-    options: str
-    creator_email: str
-    created_at: str
-    avatar_url: str
-    unique_id: str
-    participant_emails: typing.List[str]
-    def __init__(self, *, name: str, room_type: str, options: str, creator_email: str, created_at: str, avatar_url: str, unique_id: str, participant_emails: typing.List[str]) -> None: ...
-    def __eq__(self, other: object) -> bool: ...
-
-
-class ImportBatch:
-    """Rows to import. Users are imported first, then rooms, then comments."""
-    users: typing.List[UserRow]
-    rooms: typing.List[RoomRow]
-    comments: typing.List[CommentRow]
-    def __init__(self, *, users: typing.List[UserRow] = ..., rooms: typing.List[RoomRow] = ..., comments: typing.List[CommentRow] = ...) -> None: ...
-    def __eq__(self, other: object) -> bool: ...
-
-
-class ImportFile:
-    """One file of an import, ready to upload."""
-    resource: BackupResource
-    file_name: str
-    contents: bytes
-    row_indices: typing.List[int]
-    def __init__(self, *, resource: BackupResource, file_name: str, contents: bytes, row_indices: typing.List[int]) -> None: ...
-    def __eq__(self, other: object) -> bool: ...
-
-
-class ImportFileReport:
-    """The outcome of one uploaded file."""
-    resource: BackupResource
-    file_name: str
-    unique_id: str
-    status: str
-    size: int
-    rows_sent: int
-    rows_imported: int
-    errors: ImportErrors
-    def __init__(self, *, resource: BackupResource, file_name: str, unique_id: str, status: str, size: int, rows_sent: int, rows_imported: int, errors: ImportErrors) -> None: ...
-    def __eq__(self, other: object) -> bool: ...
-
-
-class ImportRowError:
-    """A per-row error the server reported for an import file."""
-    resource: BackupResource
-    file_name: str
-    row_in_file: typing.Optional[int]
-    index: typing.Optional[int]
-    error: str
-    def __init__(self, *, resource: BackupResource, file_name: str, row_in_file: typing.Optional[int], index: typing.Optional[int], error: str) -> None: ...
-    def __eq__(self, other: object) -> bool: ...
-
-
-class ImportReport:
-    """What [`Client::import_rows`] did."""
-    files_uploaded: int
-    users_imported: int
-    rooms_imported: int
-    comments_imported: int
-    files: typing.List[ImportFileReport]
-    row_errors: typing.List[ImportRowError]
-    def __init__(self, *, files_uploaded: int, users_imported: int, rooms_imported: int, comments_imported: int, files: typing.List[ImportFileReport], row_errors: typing.List[ImportRowError]) -> None: ...
-    def __eq__(self, other: object) -> bool: ...
-
-
-class LoadCommentsParams:
-    """Arguments of [`Client::load_comments`]."""
-    room_id: int
-    page: typing.Optional[int]
-    limit: typing.Optional[int]
-    def __init__(self, *, room_id: int, page: typing.Optional[int] = ..., limit: typing.Optional[int] = ...) -> None: ...
     def __eq__(self, other: object) -> bool: ...
 
 
@@ -561,17 +371,49 @@ class LoginOrRegisterParams:
     def __eq__(self, other: object) -> bool: ...
 
 
-class Participant:
-    """A participant of a room. The server sends either a bare e-mail or an object; both decode
-    here, with the object's fields `None` for a bare e-mail.
-    """
-    email: str
-    id: typing.Optional[int]
-    username: typing.Optional[str]
+class RoomType(enum.Enum):
+    """Type of a room."""
+    SINGLE = 0
+    GROUP = 1
+
+
+class GetUserRoomsParams:
+    """Arguments of [`Client::get_user_rooms`]."""
+    user_email: str
+    page: typing.Optional[int]
+    show_participants: bool
+    room_type: typing.Optional[RoomType]
+    def __init__(self, *, user_email: str, page: typing.Optional[int] = ..., show_participants: bool = False, room_type: typing.Optional[RoomType] = ...) -> None: ...
+    def __eq__(self, other: object) -> bool: ...
+
+
+class CreateRoomParams:
+    """Arguments of [`Client::create_room`]."""
+    name: str
+    participants: typing.List[str]
+    creator: str
     avatar_url: typing.Optional[str]
-    last_comment_read_id: typing.Optional[int]
-    last_comment_received_id: typing.Optional[int]
-    def __init__(self, *, email: str, id: typing.Optional[int], username: typing.Optional[str], avatar_url: typing.Optional[str], last_comment_read_id: typing.Optional[int], last_comment_received_id: typing.Optional[int]) -> None: ...
+    def __init__(self, *, name: str, participants: typing.List[str], creator: str, avatar_url: typing.Optional[str] = ...) -> None: ...
+    def __eq__(self, other: object) -> bool: ...
+
+
+class UpdateRoomParams:
+    """Arguments of [`Client::update_room`]."""
+    user_email: str
+    room_id: int
+    room_name: typing.Optional[str]
+    room_avatar_url: typing.Optional[str]
+    options: typing.Optional[JsonValue]
+    def __init__(self, *, user_email: str, room_id: int, room_name: typing.Optional[str] = ..., room_avatar_url: typing.Optional[str] = ..., options: typing.Optional[JsonValue] = ...) -> None: ...
+    def __eq__(self, other: object) -> bool: ...
+
+
+class GetRoomsInfoParams:
+    """Arguments of [`Client::get_rooms_info`]."""
+    user_email: str
+    room_ids: typing.List[int]
+    show_participants: bool
+    def __init__(self, *, user_email: str, room_ids: typing.List[int], show_participants: bool = False) -> None: ...
     def __eq__(self, other: object) -> bool: ...
 
 
@@ -587,79 +429,12 @@ class PostCommentParams:
     def __eq__(self, other: object) -> bool: ...
 
 
-class Room:
-    """A room as `update_room` and `get_or_create_room_with_target` return it."""
-    id: int
-    room_name: str
-    chat_type: str
-    avatar_url: typing.Optional[str]
-    options: typing.Optional[JsonValue]
-    last_comment_id: int
-    last_comment_message: str
-    last_topic_id: int
-    participants: typing.List[Participant]
-    def __init__(self, *, id: int, room_name: str, chat_type: str, avatar_url: typing.Optional[str], options: typing.Optional[JsonValue], last_comment_id: int, last_comment_message: str, last_topic_id: int, participants: typing.List[Participant]) -> None: ...
-    def __eq__(self, other: object) -> bool: ...
-
-
-class RoomInfo:
-    """One room of `get_user_rooms` or `get_rooms_info`."""
+class LoadCommentsParams:
+    """Arguments of [`Client::load_comments`]."""
     room_id: int
-    room_name: str
-    room_type: str
-    room_avatar_url: typing.Optional[str]
-    last_comment_id: int
-    last_comment_message: str
-    last_comment_timestamp: typing.Optional[Timestamp]
-    unread_count: int
-    participants: typing.Optional[typing.List[Participant]]
-    def __init__(self, *, room_id: int, room_name: str, room_type: str, room_avatar_url: typing.Optional[str], last_comment_id: int, last_comment_message: str, last_comment_timestamp: typing.Optional[Timestamp], unread_count: int, participants: typing.Optional[typing.List[Participant]]) -> None: ...
-    def __eq__(self, other: object) -> bool: ...
-
-
-class RoomSummary:
-    """What `create_room`, `add_room_participants` and `remove_room_participants` return."""
-    room_id: int
-    room_name: str
-    room_type: str
-    creator: typing.Optional[str]
-    participants: typing.List[Participant]
-    def __init__(self, *, room_id: int, room_name: str, room_type: str, creator: typing.Optional[str], participants: typing.List[Participant]) -> None: ...
-    def __eq__(self, other: object) -> bool: ...
-
-
-class RoomWithComments:
-    """What `get_or_create_room_with_target` returns: the room and its latest comments."""
-    room: Room
-    comments: typing.List[Comment]
-    def __init__(self, *, room: Room, comments: typing.List[Comment]) -> None: ...
-    def __eq__(self, other: object) -> bool: ...
-
-
-class RoomsMeta:
-    """Paging information of [`UserRooms`]."""
-    current_page: int
-    total_room: int
-    def __init__(self, *, current_page: int, total_room: int) -> None: ...
-    def __eq__(self, other: object) -> bool: ...
-
-
-class RowProblem:
-    """A row refused before anything was sent."""
-    resource: BackupResource
-    index: int
-    field: str
-    reason: str
-    def __init__(self, *, resource: BackupResource, index: int, field: str, reason: str) -> None: ...
-    def __eq__(self, other: object) -> bool: ...
-
-
-class SearchMessagesParams:
-    """Arguments of [`Client::search_messages`]."""
-    user_email: str
-    query: str
-    room_id: typing.Optional[int]
-    def __init__(self, *, user_email: str, query: str, room_id: typing.Optional[int] = ...) -> None: ...
+    page: typing.Optional[int]
+    limit: typing.Optional[int]
+    def __init__(self, *, room_id: int, page: typing.Optional[int] = ..., limit: typing.Optional[int] = ...) -> None: ...
     def __eq__(self, other: object) -> bool: ...
 
 
@@ -730,14 +505,504 @@ class SystemEventParams:
     def __eq__(self, other: object) -> bool: ...
 
 
-class UpdateRoomParams:
-    """Arguments of [`Client::update_room`]."""
+class SearchMessagesParams:
+    """Arguments of [`Client::search_messages`]."""
     user_email: str
-    room_id: int
-    room_name: typing.Optional[str]
-    room_avatar_url: typing.Optional[str]
+    query: str
+    room_id: typing.Optional[int]
+    def __init__(self, *, user_email: str, query: str, room_id: typing.Optional[int] = ...) -> None: ...
+    def __eq__(self, other: object) -> bool: ...
+
+
+class CreateExportParams:
+    """Arguments of [`Client::create_export`]."""
+    resource: BackupResource
+    start_date: str
+    end_date: str
+    def __init__(self, *, resource: BackupResource, start_date: str, end_date: str) -> None: ...
+    def __eq__(self, other: object) -> bool: ...
+
+
+class Export:
+    """An export job (`backup_history`)."""
+    unique_id: str
+    status: str
+    percentage: float
+    resource_name: str
+    download_url: str
+    original_filename: str
+    size: int
+    total_rows: int
+    error_message: str
+    created_at: typing.Optional[Timestamp]
+    def __init__(self, *, unique_id: str, status: str, percentage: float, resource_name: str, download_url: str, original_filename: str, size: int, total_rows: int, error_message: str, created_at: typing.Optional[Timestamp]) -> None: ...
+    def __eq__(self, other: object) -> bool: ...
+
+
+class CreateImportParams:
+    """Arguments of [`Client::create_import`]."""
+    resource: BackupResource
+    file_name: str
+    contents: bytes
+    def __init__(self, *, resource: BackupResource, file_name: str, contents: bytes) -> None: ...
+    def __eq__(self, other: object) -> bool: ...
+
+
+class UserRow:
+    """A user row: `{Email, Name, AvatarUrl, AuthenticationToken, Password, CreateAt}`.
+
+    Unknown keys are ignored; `null` and absent strings read as `""` (which the server fills in:
+    a random token and password, the default avatar, the e-mail's local part as name, now).
+    """
+    email: str
+    name: str
+    avatar_url: str
+    authentication_token: str
+    password: str
+    created_at: str
+    def __init__(self, *, email: str, name: str = '', avatar_url: str = '', authentication_token: str = '', password: str = '', created_at: str = '') -> None: ...
+    def __eq__(self, other: object) -> bool: ...
+
+
+class RoomRow:
+    """A room row: `{Name, Type, Options, CreatorEmail, CreatedAt, AvatarUrl, UniqueId,
+    ParticipantEmails}`.
+    """
+    name: str
+    room_type: str
+    options: str
+    creator_email: str
+    created_at: str
+    avatar_url: str
+    unique_id: str
+    participant_emails: typing.List[str]
+    def __init__(self, *, name: str = '', room_type: str, options: str = '', creator_email: str, created_at: str = '', avatar_url: str = '', unique_id: str, participant_emails: typing.List[str]) -> None: ...
+    def __eq__(self, other: object) -> bool: ...
+
+
+class ImportBatch:
+    """Rows to import. Users are imported first, then rooms, then comments."""
+    users: typing.List[UserRow]
+    rooms: typing.List[RoomRow]
+    comments: typing.List[CommentRow]
+    def __init__(self, *, users: typing.List[UserRow] = ..., rooms: typing.List[RoomRow] = ..., comments: typing.List[CommentRow] = ...) -> None: ...
+    def __eq__(self, other: object) -> bool: ...
+
+
+class ConformanceCall:
+    """A call of the library, with its arguments: one variant per client method (pagers are
+    collected to the end), webhook helper, and emulator admin request.
+    """
+    class LOGIN_OR_REGISTER(ConformanceCall):
+        params: LoginOrRegisterParams
+        def __init__(self, params: LoginOrRegisterParams) -> None: ...
+        def __eq__(self, other: object) -> bool: ...
+    class USER_PROFILE(ConformanceCall):
+        user_email: str
+        def __init__(self, user_email: str) -> None: ...
+        def __eq__(self, other: object) -> bool: ...
+    class RESET_USER_TOKEN(ConformanceCall):
+        user_email: str
+        def __init__(self, user_email: str) -> None: ...
+        def __eq__(self, other: object) -> bool: ...
+    class GET_USER_ROOMS(ConformanceCall):
+        params: GetUserRoomsParams
+        def __init__(self, params: GetUserRoomsParams) -> None: ...
+        def __eq__(self, other: object) -> bool: ...
+    class CREATE_ROOM(ConformanceCall):
+        params: CreateRoomParams
+        def __init__(self, params: CreateRoomParams) -> None: ...
+        def __eq__(self, other: object) -> bool: ...
+    class UPDATE_ROOM(ConformanceCall):
+        params: UpdateRoomParams
+        def __init__(self, params: UpdateRoomParams) -> None: ...
+        def __eq__(self, other: object) -> bool: ...
+    class GET_OR_CREATE_ROOM_WITH_TARGET(ConformanceCall):
+        emails: typing.List[str]
+        def __init__(self, emails: typing.List[str]) -> None: ...
+        def __eq__(self, other: object) -> bool: ...
+    class GET_ROOMS_INFO(ConformanceCall):
+        params: GetRoomsInfoParams
+        def __init__(self, params: GetRoomsInfoParams) -> None: ...
+        def __eq__(self, other: object) -> bool: ...
+    class ADD_ROOM_PARTICIPANTS(ConformanceCall):
+        room_id: int
+        emails: typing.List[str]
+        def __init__(self, room_id: int, emails: typing.List[str]) -> None: ...
+        def __eq__(self, other: object) -> bool: ...
+    class REMOVE_ROOM_PARTICIPANTS(ConformanceCall):
+        room_id: int
+        emails: typing.List[str]
+        def __init__(self, room_id: int, emails: typing.List[str]) -> None: ...
+        def __eq__(self, other: object) -> bool: ...
+    class POST_COMMENT(ConformanceCall):
+        params: PostCommentParams
+        def __init__(self, params: PostCommentParams) -> None: ...
+        def __eq__(self, other: object) -> bool: ...
+    class LOAD_COMMENTS(ConformanceCall):
+        params: LoadCommentsParams
+        def __init__(self, params: LoadCommentsParams) -> None: ...
+        def __eq__(self, other: object) -> bool: ...
+    class POST_SYSTEM_EVENT_MESSAGE(ConformanceCall):
+        params: SystemEventParams
+        def __init__(self, params: SystemEventParams) -> None: ...
+        def __eq__(self, other: object) -> bool: ...
+    class SEARCH_MESSAGES(ConformanceCall):
+        params: SearchMessagesParams
+        def __init__(self, params: SearchMessagesParams) -> None: ...
+        def __eq__(self, other: object) -> bool: ...
+    class CREATE_EXPORT(ConformanceCall):
+        params: CreateExportParams
+        def __init__(self, params: CreateExportParams) -> None: ...
+        def __eq__(self, other: object) -> bool: ...
+    class LIST_EXPORTS(ConformanceCall):
+        page: typing.Optional[int]
+        def __init__(self, page: typing.Optional[int]) -> None: ...
+        def __eq__(self, other: object) -> bool: ...
+    class GET_EXPORT(ConformanceCall):
+        unique_id: str
+        def __init__(self, unique_id: str) -> None: ...
+        def __eq__(self, other: object) -> bool: ...
+    class DELETE_EXPORT(ConformanceCall):
+        unique_id: str
+        def __init__(self, unique_id: str) -> None: ...
+        def __eq__(self, other: object) -> bool: ...
+    class DOWNLOAD_EXPORT(ConformanceCall):
+        export: Export
+        def __init__(self, export: Export) -> None: ...
+        def __eq__(self, other: object) -> bool: ...
+    class CREATE_IMPORT(ConformanceCall):
+        params: CreateImportParams
+        def __init__(self, params: CreateImportParams) -> None: ...
+        def __eq__(self, other: object) -> bool: ...
+    class LIST_IMPORTS(ConformanceCall):
+        page: typing.Optional[int]
+        def __init__(self, page: typing.Optional[int]) -> None: ...
+        def __eq__(self, other: object) -> bool: ...
+    class EXPORT_AND_DOWNLOAD(ConformanceCall):
+        resource: BackupResource
+        start_date: str
+        end_date: str
+        poll_interval_ms: int
+        timeout_ms: int
+        def __init__(self, resource: BackupResource, start_date: str, end_date: str, poll_interval_ms: int, timeout_ms: int) -> None: ...
+        def __eq__(self, other: object) -> bool: ...
+    class IMPORT_ROWS(ConformanceCall):
+        batch: ImportBatch
+        max_file_bytes: int
+        poll_interval_ms: int
+        timeout_ms: int
+        def __init__(self, batch: ImportBatch, max_file_bytes: int, poll_interval_ms: int, timeout_ms: int) -> None: ...
+        def __eq__(self, other: object) -> bool: ...
+    class ROOMS_PAGER(ConformanceCall):
+        """Every page of `rooms_pager(user_email)`."""
+        user_email: str
+        def __init__(self, user_email: str) -> None: ...
+        def __eq__(self, other: object) -> bool: ...
+    class COMMENTS_PAGER(ConformanceCall):
+        """Every page of `comments_pager(params)`."""
+        params: CommentsPagerParams
+        def __init__(self, params: CommentsPagerParams) -> None: ...
+        def __eq__(self, other: object) -> bool: ...
+    class EXPORTS_PAGER(ConformanceCall):
+        """Every page of `exports_pager()`."""
+        def __init__(self) -> None: ...
+        def __eq__(self, other: object) -> bool: ...
+    class IMPORTS_PAGER(ConformanceCall):
+        """Every page of `imports_pager()`."""
+        def __init__(self) -> None: ...
+        def __eq__(self, other: object) -> bool: ...
+    class SIGN_WEBHOOK_BODY(ConformanceCall):
+        token: bytes
+        body: bytes
+        def __init__(self, token: bytes, body: bytes) -> None: ...
+        def __eq__(self, other: object) -> bool: ...
+    class VERIFY_WEBHOOK_SIGNATURE(ConformanceCall):
+        token: bytes
+        body: bytes
+        signature: typing.Optional[str]
+        def __init__(self, token: bytes, body: bytes, signature: typing.Optional[str]) -> None: ...
+        def __eq__(self, other: object) -> bool: ...
+    class PARSE_WEBHOOK_EVENT(ConformanceCall):
+        body: bytes
+        def __init__(self, body: bytes) -> None: ...
+        def __eq__(self, other: object) -> bool: ...
+    class RECEIVE_WEBHOOK(ConformanceCall):
+        token: bytes
+        headers: typing.Dict[str, str]
+        body: bytes
+        def __init__(self, token: bytes, headers: typing.Dict[str, str], body: bytes) -> None: ...
+        def __eq__(self, other: object) -> bool: ...
+    class TIMESTAMP_TO_UNIX_MILLIS(ConformanceCall):
+        timestamp: str
+        def __init__(self, timestamp: str) -> None: ...
+        def __eq__(self, other: object) -> bool: ...
+    class EMULATOR(ConformanceCall):
+        """An HTTP request to the emulator's admin API (`path` starts with `/_emulator/`), sent by
+        the runner with its own HTTP client; `body_json` goes as `application/json`.
+        """
+        method: str
+        path: str
+        body_json: typing.Optional[str]
+        def __init__(self, method: str, path: str, body_json: typing.Optional[str]) -> None: ...
+        def __eq__(self, other: object) -> bool: ...
+    def is_LOGIN_OR_REGISTER(self) -> bool: ...
+    def is_login_or_register(self) -> bool: ...
+    def is_USER_PROFILE(self) -> bool: ...
+    def is_user_profile(self) -> bool: ...
+    def is_RESET_USER_TOKEN(self) -> bool: ...
+    def is_reset_user_token(self) -> bool: ...
+    def is_GET_USER_ROOMS(self) -> bool: ...
+    def is_get_user_rooms(self) -> bool: ...
+    def is_CREATE_ROOM(self) -> bool: ...
+    def is_create_room(self) -> bool: ...
+    def is_UPDATE_ROOM(self) -> bool: ...
+    def is_update_room(self) -> bool: ...
+    def is_GET_OR_CREATE_ROOM_WITH_TARGET(self) -> bool: ...
+    def is_get_or_create_room_with_target(self) -> bool: ...
+    def is_GET_ROOMS_INFO(self) -> bool: ...
+    def is_get_rooms_info(self) -> bool: ...
+    def is_ADD_ROOM_PARTICIPANTS(self) -> bool: ...
+    def is_add_room_participants(self) -> bool: ...
+    def is_REMOVE_ROOM_PARTICIPANTS(self) -> bool: ...
+    def is_remove_room_participants(self) -> bool: ...
+    def is_POST_COMMENT(self) -> bool: ...
+    def is_post_comment(self) -> bool: ...
+    def is_LOAD_COMMENTS(self) -> bool: ...
+    def is_load_comments(self) -> bool: ...
+    def is_POST_SYSTEM_EVENT_MESSAGE(self) -> bool: ...
+    def is_post_system_event_message(self) -> bool: ...
+    def is_SEARCH_MESSAGES(self) -> bool: ...
+    def is_search_messages(self) -> bool: ...
+    def is_CREATE_EXPORT(self) -> bool: ...
+    def is_create_export(self) -> bool: ...
+    def is_LIST_EXPORTS(self) -> bool: ...
+    def is_list_exports(self) -> bool: ...
+    def is_GET_EXPORT(self) -> bool: ...
+    def is_get_export(self) -> bool: ...
+    def is_DELETE_EXPORT(self) -> bool: ...
+    def is_delete_export(self) -> bool: ...
+    def is_DOWNLOAD_EXPORT(self) -> bool: ...
+    def is_download_export(self) -> bool: ...
+    def is_CREATE_IMPORT(self) -> bool: ...
+    def is_create_import(self) -> bool: ...
+    def is_LIST_IMPORTS(self) -> bool: ...
+    def is_list_imports(self) -> bool: ...
+    def is_EXPORT_AND_DOWNLOAD(self) -> bool: ...
+    def is_export_and_download(self) -> bool: ...
+    def is_IMPORT_ROWS(self) -> bool: ...
+    def is_import_rows(self) -> bool: ...
+    def is_ROOMS_PAGER(self) -> bool: ...
+    def is_rooms_pager(self) -> bool: ...
+    def is_COMMENTS_PAGER(self) -> bool: ...
+    def is_comments_pager(self) -> bool: ...
+    def is_EXPORTS_PAGER(self) -> bool: ...
+    def is_exports_pager(self) -> bool: ...
+    def is_IMPORTS_PAGER(self) -> bool: ...
+    def is_imports_pager(self) -> bool: ...
+    def is_SIGN_WEBHOOK_BODY(self) -> bool: ...
+    def is_sign_webhook_body(self) -> bool: ...
+    def is_VERIFY_WEBHOOK_SIGNATURE(self) -> bool: ...
+    def is_verify_webhook_signature(self) -> bool: ...
+    def is_PARSE_WEBHOOK_EVENT(self) -> bool: ...
+    def is_parse_webhook_event(self) -> bool: ...
+    def is_RECEIVE_WEBHOOK(self) -> bool: ...
+    def is_receive_webhook(self) -> bool: ...
+    def is_TIMESTAMP_TO_UNIX_MILLIS(self) -> bool: ...
+    def is_timestamp_to_unix_millis(self) -> bool: ...
+    def is_EMULATOR(self) -> bool: ...
+    def is_emulator(self) -> bool: ...
+
+
+class ConformanceStep:
+    """One step to run: the call with its arguments resolved, and the client to run it with."""
+    index: int
+    call: ConformanceCall
+    client: typing.Optional[ClientOptions]
+    def __init__(self, *, index: int, call: ConformanceCall, client: typing.Optional[ClientOptions]) -> None: ...
+    def __eq__(self, other: object) -> bool: ...
+
+
+class DownloadStats:
+    """Size and row count of a streamed download ([`Client::download_export_to`])."""
+    bytes: int
+    rows: int
+    def __init__(self, *, bytes: int, rows: int) -> None: ...
+    def __eq__(self, other: object) -> bool: ...
+
+
+class ExportedFile:
+    """An export written to a file by [`Client::export_to_file`]."""
+    export: Export
+    path: str
+    bytes: int
+    rows: int
+    def __init__(self, *, export: Export, path: str, bytes: int, rows: int) -> None: ...
+    def __eq__(self, other: object) -> bool: ...
+
+
+class ImportErrors:
+    """Errors an import reported: `{"Message": "...", "Data": ...}`."""
+    summary: str
+    data: typing.Optional[JsonValue]
+    def __init__(self, *, summary: str, data: typing.Optional[JsonValue]) -> None: ...
+    def __eq__(self, other: object) -> bool: ...
+
+
+class Import:
+    """An import job (`backup_history` of `imports`)."""
+    unique_id: str
+    status: str
+    resource_name: str
+    original_filename: str
+    size: int
+    total_rows: int
+    errors: ImportErrors
+    created_at: typing.Optional[Timestamp]
+    def __init__(self, *, unique_id: str, status: str, resource_name: str, original_filename: str, size: int, total_rows: int, errors: ImportErrors, created_at: typing.Optional[Timestamp]) -> None: ...
+    def __eq__(self, other: object) -> bool: ...
+
+
+class ImportFile:
+    """One file of an import, ready to upload."""
+    resource: BackupResource
+    file_name: str
+    contents: bytes
+    row_indices: typing.List[int]
+    def __init__(self, *, resource: BackupResource, file_name: str, contents: bytes, row_indices: typing.List[int]) -> None: ...
+    def __eq__(self, other: object) -> bool: ...
+
+
+class ImportFileReport:
+    """The outcome of one uploaded file."""
+    resource: BackupResource
+    file_name: str
+    unique_id: str
+    status: str
+    size: int
+    rows_sent: int
+    rows_imported: int
+    errors: ImportErrors
+    def __init__(self, *, resource: BackupResource, file_name: str, unique_id: str, status: str, size: int, rows_sent: int, rows_imported: int, errors: ImportErrors) -> None: ...
+    def __eq__(self, other: object) -> bool: ...
+
+
+class ImportRowError:
+    """A per-row error the server reported for an import file."""
+    resource: BackupResource
+    file_name: str
+    row_in_file: typing.Optional[int]
+    index: typing.Optional[int]
+    error: str
+    def __init__(self, *, resource: BackupResource, file_name: str, row_in_file: typing.Optional[int], index: typing.Optional[int], error: str) -> None: ...
+    def __eq__(self, other: object) -> bool: ...
+
+
+class ImportReport:
+    """What [`Client::import_rows`] did."""
+    files_uploaded: int
+    users_imported: int
+    rooms_imported: int
+    comments_imported: int
+    files: typing.List[ImportFileReport]
+    row_errors: typing.List[ImportRowError]
+    def __init__(self, *, files_uploaded: int, users_imported: int, rooms_imported: int, comments_imported: int, files: typing.List[ImportFileReport], row_errors: typing.List[ImportRowError]) -> None: ...
+    def __eq__(self, other: object) -> bool: ...
+
+
+class ObservedError:
+    """An error as the runner saw it in its language: the variant's name and its fields."""
+    kind: str
+    call: typing.Optional[str]
+    status: typing.Optional[int]
+    field: typing.Optional[str]
+    reason: typing.Optional[str]
+    detailed_messages: typing.List[str]
+    attempts: typing.Optional[int]
+    retry_after_ms: typing.Optional[int]
+    limit_bytes: typing.Optional[int]
+    def __init__(self, *, kind: str, call: typing.Optional[str] = ..., status: typing.Optional[int] = ..., field: typing.Optional[str] = ..., reason: typing.Optional[str] = ..., detailed_messages: typing.List[str] = ..., attempts: typing.Optional[int] = ..., retry_after_ms: typing.Optional[int] = ..., limit_bytes: typing.Optional[int] = ...) -> None: ...
+    def __eq__(self, other: object) -> bool: ...
+
+
+class Participant:
+    """A participant of a room. The server sends either a bare e-mail or an object; both decode
+    here, with the object's fields `None` for a bare e-mail.
+    """
+    email: str
+    id: typing.Optional[int]
+    username: typing.Optional[str]
+    avatar_url: typing.Optional[str]
+    last_comment_read_id: typing.Optional[int]
+    last_comment_received_id: typing.Optional[int]
+    def __init__(self, *, email: str, id: typing.Optional[int], username: typing.Optional[str], avatar_url: typing.Optional[str], last_comment_read_id: typing.Optional[int], last_comment_received_id: typing.Optional[int]) -> None: ...
+    def __eq__(self, other: object) -> bool: ...
+
+
+class Room:
+    """A room as `update_room` and `get_or_create_room_with_target` return it."""
+    id: int
+    room_name: str
+    chat_type: str
+    avatar_url: typing.Optional[str]
     options: typing.Optional[JsonValue]
-    def __init__(self, *, user_email: str, room_id: int, room_name: typing.Optional[str] = ..., room_avatar_url: typing.Optional[str] = ..., options: typing.Optional[JsonValue] = ...) -> None: ...
+    last_comment_id: int
+    last_comment_message: str
+    last_topic_id: int
+    participants: typing.List[Participant]
+    def __init__(self, *, id: int, room_name: str, chat_type: str, avatar_url: typing.Optional[str], options: typing.Optional[JsonValue], last_comment_id: int, last_comment_message: str, last_topic_id: int, participants: typing.List[Participant]) -> None: ...
+    def __eq__(self, other: object) -> bool: ...
+
+
+class RoomInfo:
+    """One room of `get_user_rooms` or `get_rooms_info`."""
+    room_id: int
+    room_name: str
+    room_type: str
+    room_avatar_url: typing.Optional[str]
+    last_comment_id: int
+    last_comment_message: str
+    last_comment_timestamp: typing.Optional[Timestamp]
+    unread_count: int
+    participants: typing.Optional[typing.List[Participant]]
+    def __init__(self, *, room_id: int, room_name: str, room_type: str, room_avatar_url: typing.Optional[str], last_comment_id: int, last_comment_message: str, last_comment_timestamp: typing.Optional[Timestamp], unread_count: int, participants: typing.Optional[typing.List[Participant]]) -> None: ...
+    def __eq__(self, other: object) -> bool: ...
+
+
+class RoomSummary:
+    """What `create_room`, `add_room_participants` and `remove_room_participants` return."""
+    room_id: int
+    room_name: str
+    room_type: str
+    creator: typing.Optional[str]
+    participants: typing.List[Participant]
+    def __init__(self, *, room_id: int, room_name: str, room_type: str, creator: typing.Optional[str], participants: typing.List[Participant]) -> None: ...
+    def __eq__(self, other: object) -> bool: ...
+
+
+class RoomWithComments:
+    """What `get_or_create_room_with_target` returns: the room and its latest comments."""
+    room: Room
+    comments: typing.List[Comment]
+    def __init__(self, *, room: Room, comments: typing.List[Comment]) -> None: ...
+    def __eq__(self, other: object) -> bool: ...
+
+
+class RoomsMeta:
+    """Paging information of [`UserRooms`]."""
+    current_page: int
+    total_room: int
+    def __init__(self, *, current_page: int, total_room: int) -> None: ...
+    def __eq__(self, other: object) -> bool: ...
+
+
+class RowProblem:
+    """A row refused before anything was sent."""
+    resource: BackupResource
+    index: int
+    field: str
+    reason: str
+    def __init__(self, *, resource: BackupResource, index: int, field: str, reason: str) -> None: ...
     def __eq__(self, other: object) -> bool: ...
 
 
@@ -860,6 +1125,159 @@ class BackupRows:
     def is_rooms(self) -> bool: ...
     def is_COMMENTS(self) -> bool: ...
     def is_comments(self) -> bool: ...
+
+
+class ConformanceOutcome:
+    """What a call returned, wrapped by the runner in the variant of its type."""
+    class OF_USER(ConformanceOutcome):
+        value: User
+        def __init__(self, value: User) -> None: ...
+        def __eq__(self, other: object) -> bool: ...
+    class OF_USER_ROOMS(ConformanceOutcome):
+        value: UserRooms
+        def __init__(self, value: UserRooms) -> None: ...
+        def __eq__(self, other: object) -> bool: ...
+    class OF_ROOM_SUMMARY(ConformanceOutcome):
+        value: RoomSummary
+        def __init__(self, value: RoomSummary) -> None: ...
+        def __eq__(self, other: object) -> bool: ...
+    class OF_UPDATED_ROOM(ConformanceOutcome):
+        value: UpdatedRoom
+        def __init__(self, value: UpdatedRoom) -> None: ...
+        def __eq__(self, other: object) -> bool: ...
+    class OF_ROOM_WITH_COMMENTS(ConformanceOutcome):
+        value: RoomWithComments
+        def __init__(self, value: RoomWithComments) -> None: ...
+        def __eq__(self, other: object) -> bool: ...
+    class OF_ROOM_INFOS(ConformanceOutcome):
+        value: typing.List[RoomInfo]
+        def __init__(self, value: typing.List[RoomInfo]) -> None: ...
+        def __eq__(self, other: object) -> bool: ...
+    class OF_COMMENT(ConformanceOutcome):
+        value: Comment
+        def __init__(self, value: Comment) -> None: ...
+        def __eq__(self, other: object) -> bool: ...
+    class OF_COMMENTS(ConformanceOutcome):
+        value: typing.List[Comment]
+        def __init__(self, value: typing.List[Comment]) -> None: ...
+        def __eq__(self, other: object) -> bool: ...
+    class OF_EXPORT(ConformanceOutcome):
+        value: Export
+        def __init__(self, value: Export) -> None: ...
+        def __eq__(self, other: object) -> bool: ...
+    class OF_EXPORTS(ConformanceOutcome):
+        value: typing.List[Export]
+        def __init__(self, value: typing.List[Export]) -> None: ...
+        def __eq__(self, other: object) -> bool: ...
+    class OF_IMPORT(ConformanceOutcome):
+        value: Import
+        def __init__(self, value: Import) -> None: ...
+        def __eq__(self, other: object) -> bool: ...
+    class OF_IMPORTS(ConformanceOutcome):
+        value: typing.List[Import]
+        def __init__(self, value: typing.List[Import]) -> None: ...
+        def __eq__(self, other: object) -> bool: ...
+    class OF_ROWS(ConformanceOutcome):
+        """`download_export`'s rows."""
+        value: typing.List[JsonValue]
+        def __init__(self, value: typing.List[JsonValue]) -> None: ...
+        def __eq__(self, other: object) -> bool: ...
+    class OF_BACKUP_ROWS(ConformanceOutcome):
+        value: BackupRows
+        def __init__(self, value: BackupRows) -> None: ...
+        def __eq__(self, other: object) -> bool: ...
+    class OF_IMPORT_REPORT(ConformanceOutcome):
+        value: ImportReport
+        def __init__(self, value: ImportReport) -> None: ...
+        def __eq__(self, other: object) -> bool: ...
+    class OF_ROOM_PAGES(ConformanceOutcome):
+        value: typing.List[typing.List[RoomInfo]]
+        def __init__(self, value: typing.List[typing.List[RoomInfo]]) -> None: ...
+        def __eq__(self, other: object) -> bool: ...
+    class OF_COMMENT_PAGES(ConformanceOutcome):
+        value: typing.List[typing.List[Comment]]
+        def __init__(self, value: typing.List[typing.List[Comment]]) -> None: ...
+        def __eq__(self, other: object) -> bool: ...
+    class OF_EXPORT_PAGES(ConformanceOutcome):
+        value: typing.List[typing.List[Export]]
+        def __init__(self, value: typing.List[typing.List[Export]]) -> None: ...
+        def __eq__(self, other: object) -> bool: ...
+    class OF_IMPORT_PAGES(ConformanceOutcome):
+        value: typing.List[typing.List[Import]]
+        def __init__(self, value: typing.List[typing.List[Import]]) -> None: ...
+        def __eq__(self, other: object) -> bool: ...
+    class OF_WEBHOOK_EVENT(ConformanceOutcome):
+        value: WebhookEvent
+        def __init__(self, value: WebhookEvent) -> None: ...
+        def __eq__(self, other: object) -> bool: ...
+    class OF_TEXT(ConformanceOutcome):
+        """`sign_webhook_body`'s signature."""
+        value: str
+        def __init__(self, value: str) -> None: ...
+        def __eq__(self, other: object) -> bool: ...
+    class OF_MILLIS(ConformanceOutcome):
+        """`timestamp_to_unix_millis`."""
+        value: typing.Optional[int]
+        def __init__(self, value: typing.Optional[int]) -> None: ...
+        def __eq__(self, other: object) -> bool: ...
+    class DONE(ConformanceOutcome):
+        """A call that returns nothing (`verify_webhook_signature`)."""
+        def __init__(self) -> None: ...
+        def __eq__(self, other: object) -> bool: ...
+    class OF_EMULATOR_ANSWER(ConformanceOutcome):
+        """The emulator's answer to an admin request."""
+        status: int
+        body: str
+        def __init__(self, status: int, body: str) -> None: ...
+        def __eq__(self, other: object) -> bool: ...
+    def is_OF_USER(self) -> bool: ...
+    def is_of_user(self) -> bool: ...
+    def is_OF_USER_ROOMS(self) -> bool: ...
+    def is_of_user_rooms(self) -> bool: ...
+    def is_OF_ROOM_SUMMARY(self) -> bool: ...
+    def is_of_room_summary(self) -> bool: ...
+    def is_OF_UPDATED_ROOM(self) -> bool: ...
+    def is_of_updated_room(self) -> bool: ...
+    def is_OF_ROOM_WITH_COMMENTS(self) -> bool: ...
+    def is_of_room_with_comments(self) -> bool: ...
+    def is_OF_ROOM_INFOS(self) -> bool: ...
+    def is_of_room_infos(self) -> bool: ...
+    def is_OF_COMMENT(self) -> bool: ...
+    def is_of_comment(self) -> bool: ...
+    def is_OF_COMMENTS(self) -> bool: ...
+    def is_of_comments(self) -> bool: ...
+    def is_OF_EXPORT(self) -> bool: ...
+    def is_of_export(self) -> bool: ...
+    def is_OF_EXPORTS(self) -> bool: ...
+    def is_of_exports(self) -> bool: ...
+    def is_OF_IMPORT(self) -> bool: ...
+    def is_of_import(self) -> bool: ...
+    def is_OF_IMPORTS(self) -> bool: ...
+    def is_of_imports(self) -> bool: ...
+    def is_OF_ROWS(self) -> bool: ...
+    def is_of_rows(self) -> bool: ...
+    def is_OF_BACKUP_ROWS(self) -> bool: ...
+    def is_of_backup_rows(self) -> bool: ...
+    def is_OF_IMPORT_REPORT(self) -> bool: ...
+    def is_of_import_report(self) -> bool: ...
+    def is_OF_ROOM_PAGES(self) -> bool: ...
+    def is_of_room_pages(self) -> bool: ...
+    def is_OF_COMMENT_PAGES(self) -> bool: ...
+    def is_of_comment_pages(self) -> bool: ...
+    def is_OF_EXPORT_PAGES(self) -> bool: ...
+    def is_of_export_pages(self) -> bool: ...
+    def is_OF_IMPORT_PAGES(self) -> bool: ...
+    def is_of_import_pages(self) -> bool: ...
+    def is_OF_WEBHOOK_EVENT(self) -> bool: ...
+    def is_of_webhook_event(self) -> bool: ...
+    def is_OF_TEXT(self) -> bool: ...
+    def is_of_text(self) -> bool: ...
+    def is_OF_MILLIS(self) -> bool: ...
+    def is_of_millis(self) -> bool: ...
+    def is_DONE(self) -> bool: ...
+    def is_done(self) -> bool: ...
+    def is_OF_EMULATOR_ANSWER(self) -> bool: ...
+    def is_of_emulator_answer(self) -> bool: ...
 
 
 class QiscusError(Exception):
@@ -1316,25 +1734,34 @@ class Client(ClientProtocol):
 
         Blocking form: waits on the calling thread.
         """
+    def __enter__(self: _C) -> _C:
+        """Returns this client; leaving the block calls :meth:`shutdown`."""
+    def __exit__(self, exc_type: typing.Optional[typing.Type[BaseException]], exc: typing.Optional[BaseException], tb: typing.Optional[types.TracebackType]) -> None:
+        """Calls :meth:`shutdown`."""
+    async def __aenter__(self: _C) -> _C:
+        """Returns this client; leaving the block calls :meth:`shutdown`."""
+    async def __aexit__(self, exc_type: typing.Optional[typing.Type[BaseException]], exc: typing.Optional[BaseException], tb: typing.Optional[types.TracebackType]) -> None:
+        """Calls :meth:`shutdown`."""
     def with_timeout(self, timeout_ms: int) -> Client:
-        """A client sharing this one's connections, whose calls use another per-attempt timeout."""
+        """A client sharing this one's connections whose calls use another per-attempt timeout.
 
-    def __enter__(self) -> Client: ...
-    def __exit__(
-        self,
-        exc_type: typing.Optional[typing.Type[BaseException]],
-        exc: typing.Optional[BaseException],
-        tb: typing.Optional[types.TracebackType],
-    ) -> None:
-        """Calls `shutdown()`."""
-    async def __aenter__(self) -> Client: ...
-    async def __aexit__(
-        self,
-        exc_type: typing.Optional[typing.Type[BaseException]],
-        exc: typing.Optional[BaseException],
-        tb: typing.Optional[types.TracebackType],
-    ) -> None:
-        """Calls `shutdown()`."""
+        Returned as this subclass, so that it is a context manager too.
+        """
+    def rooms(self, user_email: str) -> Paged[RoomInfo]:
+        """Every room of a user (20 a page, without participants): ``for room in
+        client.rooms(email)`` or ``async for room in client.rooms(email)``. Nothing is fetched
+        until the first item is asked for.
+        """
+    def comments(self, room_id: int, limit: typing.Optional[int] = None, stop_at_id: typing.Optional[int] = None, max_count: typing.Optional[int] = None) -> Paged[Comment]:
+        """Every comment of a room, newest first (ids strictly decreasing), ``limit`` (1..=100,
+        default 20) a page; stopping before the first comment whose id is at most
+        ``stop_at_id``, or after ``max_count`` comments. An invalid ``limit`` raises
+        ``QiscusError.InvalidInput`` on the first step, before anything is sent.
+        """
+    def exports(self) -> Paged[Export]:
+        """Every export record, newest first (20 a page)."""
+    def imports(self) -> Paged[Import]:
+        """Every import record, newest first (20 a page)."""
 
 
 class ClientProtocol(typing.Protocol):
@@ -1542,3 +1969,86 @@ class ClientProtocol(typing.Protocol):
         """
     def with_timeout(self, timeout_ms: int) -> Client:
         """A client sharing this one's connections, whose calls use another per-attempt timeout."""
+
+
+class ConformanceScenario(ConformanceScenarioProtocol):
+    """Replays one scenario file of the conformance suite (`tests/conformance`): hands out its steps
+    with their arguments built, takes each result or error, checks the file's expectations and
+    writes the normalised transcript. Every language's runner uses it, so that runners differ
+    only in what is native: the client, the calls and the errors.
+    """
+    def __init__(self, json: str, base_url: str) -> None:
+        """Reads a scenario file; `base_url` is the emulator's. A malformed file is `InvalidInput`."""
+    def failures(self) -> typing.List[str]:
+        """Every expectation that did not hold; empty when all held."""
+    def name(self) -> str:
+        """The scenario's name."""
+    def next_step(self) -> typing.Optional[ConformanceStep]:
+        """The next step to run, or `None` after the last."""
+    def record_error(self, error: ObservedError) -> None:
+        """Records the error the step last handed out ended with."""
+    def record_ok(self, outcome: ConformanceOutcome) -> None:
+        """Records the result of the step last handed out."""
+    def transcript_json(self) -> str:
+        """The normalised transcript, as JSON text."""
+
+
+class ConformanceScenarioProtocol(typing.Protocol):
+    """Replays one scenario file of the conformance suite (`tests/conformance`): hands out its steps
+    with their arguments built, takes each result or error, checks the file's expectations and
+    writes the normalised transcript. Every language's runner uses it, so that runners differ
+    only in what is native: the client, the calls and the errors.
+    """
+    def failures(self) -> typing.List[str]:
+        """Every expectation that did not hold; empty when all held."""
+    def name(self) -> str:
+        """The scenario's name."""
+    def next_step(self) -> typing.Optional[ConformanceStep]:
+        """The next step to run, or `None` after the last."""
+    def record_error(self, error: ObservedError) -> None:
+        """Records the error the step last handed out ended with."""
+    def record_ok(self, outcome: ConformanceOutcome) -> None:
+        """Records the result of the step last handed out."""
+    def transcript_json(self) -> str:
+        """The normalised transcript, as JSON text."""
+
+
+class PagerLike(typing.Protocol[_T]):
+    """What :class:`Paged` reads: a generated pager (``RoomsPager``, ``CommentsPager``,
+    ``ExportsPager``, ``ImportsPager``) or anything with the same two methods.
+    """
+    async def next_page(self) -> typing.Optional[typing.List[_T]]:
+        """The next page, fetched now; ``None`` once every item was returned."""
+    def next_page_blocking(self) -> typing.Optional[typing.List[_T]]:
+        """The same, waiting on the calling thread."""
+
+
+class Paged(typing.Generic[_T]):
+    """The items of a paged list, fetched a page at a time and only when needed.
+
+    Both a plain iterator (``for item in paged``: each page is fetched with the blocking form on
+    the calling thread) and an async iterator (``async for item in paged``: with the coroutine
+    form, never holding the event loop). :meth:`pages` and :meth:`async_pages` give the
+    remaining items page by page instead. It is one pass over the list: every form continues
+    where the last one stopped, and a list read to its end stays empty. An error (a
+    ``QiscusError``) is raised from the step that needed the page; stepping again retries that
+    page. Use one instance from one thread or task at a time.
+    """
+    def __init__(self, pager: PagerLike[_T]) -> None:
+        """Items of ``pager`` (which is read only from here on)."""
+    def __iter__(self) -> Paged[_T]:
+        """This iterator (`for item in paged`)."""
+    def __next__(self) -> _T:
+        """The next item, fetching the next page (blocking) when the current one is used up."""
+    def __aiter__(self) -> Paged[_T]:
+        """This iterator (`async for item in paged`)."""
+    async def __anext__(self) -> _T:
+        """The next item, awaiting the next page when the current one is used up."""
+    def pages(self) -> typing.Iterator[typing.List[_T]]:
+        """The remaining items a page at a time (first what is left of the current page), with
+        the blocking form.
+        """
+    def async_pages(self) -> typing.AsyncIterator[typing.List[_T]]:
+        """The remaining items a page at a time (first what is left of the current page), with
+        the coroutine form: ``async for page in paged.async_pages()``.
+        """
