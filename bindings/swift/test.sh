@@ -8,7 +8,8 @@
 #
 # Needs root (the Swift toolchain runs in a chroot; see swift-env.sh). Exits non-zero on failure.
 # Environment: CARGO, CARGO_TARGET_DIR (bound into the root when outside the repository),
-# QISCUS_SKIP_CARGO_BUILD=1 (use the built emulator and library as they are).
+# QISCUS_SKIP_CARGO_BUILD=1 (use the built emulator and library as they are),
+# QISCUS_CONFORMANCE_DIR (where ConformanceTests writes swift.json; default <repo>/target/conformance).
 set -euo pipefail
 
 here=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd)
@@ -34,6 +35,14 @@ fi
 # A CARGO_TARGET_DIR outside the repository must be visible inside the root too.
 if [[ $target_dir != "$repo" && $target_dir != "$repo"/* ]]; then
     export QISCUS_SWIFT_EXTRA_BINDS=${QISCUS_SWIFT_EXTRA_BINDS:+$QISCUS_SWIFT_EXTRA_BINDS:}$target_dir
+fi
+
+# The conformance runner (ConformanceTests) writes swift.json to QISCUS_CONFORMANCE_DIR, default
+# <repo>/target/conformance; a directory outside the repository is bound into the root too.
+conformance_dir=$(readlink -m -- "${QISCUS_CONFORMANCE_DIR:-$repo/target/conformance}")
+mkdir -p -- "$conformance_dir"
+if [[ $conformance_dir != "$repo" && $conformance_dir != "$repo"/* ]]; then
+    export QISCUS_SWIFT_EXTRA_BINDS=${QISCUS_SWIFT_EXTRA_BINDS:+$QISCUS_SWIFT_EXTRA_BINDS:}$conformance_dir
 fi
 
 # The emulator, on the host (the root shares the host's network: loopback is the same).
@@ -67,6 +76,7 @@ flags=(-Xswiftc -warnings-as-errors)
 log "swift test --package-path $pkg ${flags[*]} $*"
 swift_root_run "$repo" env \
     QISCUS_EMULATOR_URL="$url" QISCUS_EMULATOR_BIN="$emulator_bin" CARGO_TARGET_DIR="$target_dir" \
+    QISCUS_CONFORMANCE_DIR="$conformance_dir" \
     swift test --package-path "$pkg" "${flags[@]}" "$@"
 
 # The examples (the quickstart tour, paging, backups), against the same emulator: each works

@@ -45,10 +45,11 @@ final class Emulator {
     }
 
     /// Starts a dedicated emulator (e.g. one that delivers webhooks); `stop()` it afterwards.
-    static func start(extra: [String] = []) throws -> Emulator {
+    /// Exports finish after `exportDelayMs` (the emulator's own default is 200).
+    static func start(extra: [String] = [], exportDelayMs: Int = 100) throws -> Emulator {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: binary())
-        p.arguments = ["--addr", "127.0.0.1:0", "--export-delay-ms", "100"] + extra
+        p.arguments = ["--addr", "127.0.0.1:0", "--export-delay-ms", String(exportDelayMs)] + extra
         let out = Pipe()
         p.standardOutput = out
         p.standardError = FileHandle.nullDevice
