@@ -108,7 +108,7 @@ cd "$HERE"
 step "mypy --strict: the package, the typed tests, the examples"
 "$VPY" -m mypy --strict --config-file pyproject.toml python/qiscus/__init__.py
 "$VPY" -m mypy --strict --config-file pyproject.toml tests/typed_usage.py tests/test_iterators.py \
-  tests/test_examples.py "$REPO"/examples/python/*.py
+  tests/test_examples.py tests/test_conformance.py "$REPO"/examples/python/*.py
 
 step "pytest"
 "$VPY" -m pytest -p no:cacheprovider "$@"
