@@ -506,8 +506,16 @@ async fn an_import_in_several_files_then_visible() {
     let mut sorted = order.clone();
     sorted.sort_by_key(|r| *r as u8);
     assert_eq!(order, sorted, "users, then rooms, then comments");
-    let last = progress.lock().unwrap().last().cloned().unwrap();
+    let updates = progress.lock().unwrap().clone();
+    let percentages: Vec<f64> = updates.iter().map(|p| p.percentage).collect();
+    assert!(
+        percentages.windows(2).all(|w| w[0] <= w[1]),
+        "percentage never goes back: {percentages:?}"
+    );
+    assert_eq!(percentages[0], 0.0);
+    let last = updates.last().cloned().unwrap();
     assert_eq!(last.stage, BackupStage::Finished);
+    assert_eq!(last.percentage, 100.0);
     assert_eq!(last.files_done as usize, expected_files);
     assert_eq!(last.rows_done, 340);
 

@@ -734,6 +734,7 @@ impl Client {
             let mut p = BackupProgress::new(BackupStage::Uploading, file.resource);
             p.files_done = out.files_uploaded;
             p.files_total = total_files;
+            p.percentage = files_percentage(out.files_uploaded, total_files);
             p.bytes_done = bytes_done;
             p.bytes_total = Some(bytes_total);
             p.rows_done = rows_done;
@@ -782,6 +783,7 @@ impl Client {
         );
         p.files_done = out.files_uploaded;
         p.files_total = total_files;
+        p.percentage = 100.0;
         p.bytes_done = bytes_done;
         p.bytes_total = Some(bytes_total);
         p.rows_done = rows_done;
@@ -833,6 +835,15 @@ impl Client {
             }
             tokio::time::sleep(poll_interval.min(timeout - elapsed)).await;
         }
+    }
+}
+
+/// The share of an import's files that are finished, 0 to 100.
+fn files_percentage(done: u32, total: u32) -> f64 {
+    if total == 0 {
+        100.0
+    } else {
+        f64::from(done) * 100.0 / f64::from(total)
     }
 }
 

@@ -72,7 +72,8 @@ pub struct BackupProgress {
     pub resource: BackupResource,
     /// The server's job id ("" before there is one).
     pub job_id: String,
-    /// The server's percentage of an export job, 0 to 100.
+    /// 0 to 100: the server's percentage of an export job; for an import, the share of its
+    /// files finished.
     pub percentage: f64,
     /// Bytes downloaded (exports) or uploaded (imports) so far.
     pub bytes_done: u64,
