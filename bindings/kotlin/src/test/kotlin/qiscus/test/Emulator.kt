@@ -108,14 +108,19 @@ class Emulator private constructor(
         /** A port that was free a moment ago and on which nothing listens now. */
         fun closedPort(): Int = ServerSocket(0).use { it.localPort }
 
+        /**
+         * Starts an emulator with extra command-line arguments; exports take [exportDelayMs] to
+         * finish (100 ms keeps the tests short; the emulator's own default is 200).
+         */
         fun start(
             appId: String = "emulator",
             secret: String = "emulator-secret",
             vararg extra: String,
+            exportDelayMs: Long = 100,
         ): Emulator {
             val bin = binary()
             check(bin.canExecute()) { "not executable: $bin" }
-            val cmd = listOf(bin.path, "--addr", "127.0.0.1:0", "--app-id", appId, "--secret", secret, "--export-delay-ms", "100") + extra
+            val cmd = listOf(bin.path, "--addr", "127.0.0.1:0", "--app-id", appId, "--secret", secret, "--export-delay-ms", "$exportDelayMs") + extra
             val process = ProcessBuilder(cmd).redirectErrorStream(true).start()
             val out = process.inputStream.bufferedReader()
             val first = try {
