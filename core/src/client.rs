@@ -1,11 +1,13 @@
 //! The client: configuration, one connection pool, and the request plumbing every call shares.
 
+use std::collections::HashMap;
 use std::fmt;
 use std::net::IpAddr;
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
-use reqwest::header::{HeaderMap, HeaderValue, RETRY_AFTER, USER_AGENT};
+use reqwest::header::{HeaderMap, HeaderValue, CONTENT_TYPE, RETRY_AFTER, USER_AGENT};
+use reqwest::Url;
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use serde_json::Value;
@@ -169,6 +171,9 @@ struct Inner {
     /// Sends no credentials: used for download URLs on other hosts (a CDN).
     plain_http: reqwest::Client,
     api_base: String,
+    /// Each endpoint's URL, parsed once: a clone costs far less than parsing the text again
+    /// (which reqwest would do for every request).
+    urls: RwLock<HashMap<&'static str, Url>>,
     app_id: String,
     secret: SecretKey,
     retry: RetryPolicy,
@@ -194,6 +199,9 @@ pub(crate) enum Body {
     None,
     Query(Vec<(&'static str, String)>),
     Json(Value),
+    /// A JSON body already serialised (what [`Body::Json`] would send, without the detour
+    /// through a [`Value`]).
+    JsonText(Vec<u8>),
     Multipart {
         fields: Vec<(&'static str, String)>,
         file_field: &'static str,
@@ -297,6 +305,7 @@ impl Client {
                 http,
                 plain_http,
                 api_base: format!("{base}/api/v2/rest/"),
+                urls: RwLock::new(HashMap::new()),
                 app_id: config.app_id.trim().to_owned(),
                 secret: config.secret.clone(),
                 budget: RetryBudget::new(config.retry.budget_tokens, config.retry.budget_ratio),
@@ -418,6 +427,17 @@ impl Client {
 
     async fn send(&self, ep: &Endpoint, suffix: Option<&str>, body: &Body) -> Result<Vec<u8>> {
         let policy = &self.inner.retry;
+        // A JSON body is serialised once, not once per attempt.
+        let serialised;
+        let body = match body {
+            Body::Json(v) => {
+                serialised = Body::JsonText(
+                    serde_json::to_vec(v).map_err(|e| Error::invalid("request", e.to_string()))?,
+                );
+                &serialised
+            }
+            other => other,
+        };
         let mut history: Vec<String> = Vec::new();
         let mut attempt: u32 = 0;
         loop {
@@ -461,6 +481,21 @@ impl Client {
         }
     }
 
+    /// The URL of an endpoint without a suffix, from the cache (parsed on first use). `None`
+    /// when the text does not parse: the caller then passes the text, for reqwest's own error.
+    fn endpoint_url(&self, ep: &Endpoint) -> Option<Url> {
+        if let Ok(urls) = self.inner.urls.read() {
+            if let Some(u) = urls.get(ep.path) {
+                return Some(u.clone());
+            }
+        }
+        let url = Url::parse(&format!("{}{}", self.inner.api_base, ep.path)).ok()?;
+        if let Ok(mut urls) = self.inner.urls.write() {
+            urls.insert(ep.path, url.clone());
+        }
+        Some(url)
+    }
+
     async fn attempt(
         &self,
         ep: &Endpoint,
@@ -468,21 +503,26 @@ impl Client {
         body: &Body,
         attempt: u32,
     ) -> std::result::Result<Vec<u8>, Failure> {
-        let url = match suffix {
-            Some(s) => format!("{}{}/{}", self.inner.api_base, ep.path, s),
-            None => format!("{}{}", self.inner.api_base, ep.path),
-        };
         let http = &self.inner.http;
-        let mut req = match ep.method {
-            Method::Get => http.get(&url),
-            Method::Post => http.post(&url),
-            Method::Delete => http.delete(&url),
-        }
-        .timeout(self.timeout);
+        let method = match ep.method {
+            Method::Get => reqwest::Method::GET,
+            Method::Post => reqwest::Method::POST,
+            Method::Delete => reqwest::Method::DELETE,
+        };
+        let mut req = match (suffix, self.endpoint_url(ep)) {
+            (None, Some(url)) => http.request(method, url),
+            (None, None) => http.request(method, format!("{}{}", self.inner.api_base, ep.path)),
+            (Some(s), _) => {
+                http.request(method, format!("{}{}/{}", self.inner.api_base, ep.path, s))
+            }
+        };
         req = match body {
             Body::None => req,
             Body::Query(q) => req.query(q),
             Body::Json(v) => req.json(v),
+            Body::JsonText(text) => req
+                .header(CONTENT_TYPE, HeaderValue::from_static("application/json"))
+                .body(text.clone()),
             Body::Multipart {
                 fields,
                 file_field,
@@ -500,30 +540,46 @@ impl Client {
                 req.multipart(form.part(*file_field, part))
             }
         };
-        let resp = match req.send().await {
-            Ok(r) => r,
-            Err(e) => {
-                let error = transport_error(ep.name, &e, attempt, vec![]);
-                let reached = !e.is_connect();
-                return Err(Failure::Retryable {
-                    error,
-                    reached,
+        // One timer for the whole attempt, from sending to the body's last byte.
+        let exchange = async {
+            let resp = match req.send().await {
+                Ok(r) => r,
+                Err(e) => {
+                    let error = transport_error(ep.name, &e, attempt, vec![]);
+                    let reached = !e.is_connect();
+                    return Err(Failure::Retryable {
+                        error,
+                        reached,
+                        wait: None,
+                    });
+                }
+            };
+            let status = resp.status().as_u16();
+            let retry_after = resp
+                .headers()
+                .get(RETRY_AFTER)
+                .and_then(|v| v.to_str().ok())
+                .and_then(parse_retry_after);
+            match self.read_capped(ep.name, resp).await {
+                Ok(b) => Ok((status, retry_after, b)),
+                Err(e @ Error::ResponseTooLarge { .. }) => Err(Failure::Final(e)),
+                Err(e) => Err(Failure::Retryable {
+                    error: e,
+                    reached: true,
                     wait: None,
-                });
+                }),
             }
         };
-        let status = resp.status().as_u16();
-        let retry_after = resp
-            .headers()
-            .get(RETRY_AFTER)
-            .and_then(|v| v.to_str().ok())
-            .and_then(parse_retry_after);
-        let bytes = match self.read_capped(ep.name, resp).await {
-            Ok(b) => b,
-            Err(e @ Error::ResponseTooLarge { .. }) => return Err(Failure::Final(e)),
-            Err(e) => {
+        let (status, retry_after, bytes) = match tokio::time::timeout(self.timeout, exchange).await
+        {
+            Ok(r) => r?,
+            Err(_) => {
                 return Err(Failure::Retryable {
-                    error: e,
+                    error: Error::Timeout {
+                        call: ep.name.to_owned(),
+                        attempts: attempt,
+                        history: vec![],
+                    },
                     reached: true,
                     wait: None,
                 })

@@ -285,6 +285,36 @@ impl LoadCommentsParams {
     }
 }
 
+/// The body of `post_comment`, serialised straight to JSON text. Fields in alphabetical order,
+/// as a `serde_json::Value`'s (sorted) map would send them.
+#[derive(Serialize)]
+struct PostCommentBody<'a> {
+    disable_link_preview: bool,
+    message: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    payload: Option<String>,
+    room_id: String,
+    sender_email: &'a str,
+    #[serde(rename = "type")]
+    kind: &'a str,
+    unique_temp_id: &'a str,
+}
+
+impl<'a> PostCommentBody<'a> {
+    fn new(params: &'a PostCommentParams, unique_temp_id: &'a str) -> Self {
+        PostCommentBody {
+            disable_link_preview: params.disable_link_preview,
+            message: &params.message,
+            // The spec sends the payload as a JSON string.
+            payload: params.payload.to_wire().map(|p| p.to_string()),
+            room_id: params.room_id.to_string(),
+            sender_email: &params.sender_email,
+            kind: params.payload.type_name(),
+            unique_temp_id,
+        }
+    }
+}
+
 /// A fresh idempotency key for a comment.
 pub fn new_unique_temp_id() -> String {
     format!("rs-{}", uuid::Uuid::new_v4().simple())
@@ -306,23 +336,9 @@ impl Client {
             .unique_temp_id
             .clone()
             .unwrap_or_else(new_unique_temp_id);
-        let mut body = serde_json::Map::new();
-        body.insert("sender_email".into(), params.sender_email.clone().into());
-        body.insert("room_id".into(), params.room_id.to_string().into());
-        body.insert("message".into(), params.message.clone().into());
-        body.insert("type".into(), params.payload.type_name().into());
-        if let Some(p) = params.payload.to_wire() {
-            // The spec sends the payload as a JSON string.
-            body.insert("payload".into(), Value::String(p.to_string()));
-        }
-        body.insert("unique_temp_id".into(), unique_temp_id.into());
-        body.insert(
-            "disable_link_preview".into(),
-            params.disable_link_preview.into(),
-        );
-        let r: CommentResults = self
-            .call(&POST_COMMENT, None, Body::Json(Value::Object(body)))
-            .await?;
+        let body = serde_json::to_vec(&PostCommentBody::new(params, &unique_temp_id))
+            .map_err(|e| crate::Error::invalid("request", e.to_string()))?;
+        let r: CommentResults = self.call(&POST_COMMENT, None, Body::JsonText(body)).await?;
         Ok(r.comment)
     }
 
@@ -340,5 +356,50 @@ impl Client {
         }
         let r: CommentsResults = self.call(&LOAD_COMMENTS, None, Body::Query(q)).await?;
         Ok(r.comments)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::payload::{CustomPayload, Payload};
+
+    /// What `post_comment` sent before its body was serialised directly: a `Value` map.
+    fn via_value(params: &PostCommentParams, unique_temp_id: &str) -> Vec<u8> {
+        let mut body = serde_json::Map::new();
+        body.insert("sender_email".into(), params.sender_email.clone().into());
+        body.insert("room_id".into(), params.room_id.to_string().into());
+        body.insert("message".into(), params.message.clone().into());
+        body.insert("type".into(), params.payload.type_name().into());
+        if let Some(p) = params.payload.to_wire() {
+            body.insert("payload".into(), Value::String(p.to_string()));
+        }
+        body.insert("unique_temp_id".into(), unique_temp_id.into());
+        body.insert(
+            "disable_link_preview".into(),
+            params.disable_link_preview.into(),
+        );
+        serde_json::to_vec(&Value::Object(body)).unwrap()
+    }
+
+    #[test]
+    fn post_comment_body_is_the_value_route_text() {
+        let custom = Payload::Custom(CustomPayload {
+            custom_type: "promo".into(),
+            content: serde_json::json!({"z": 1, "a": ["x", {"k": null}], "q": "\"quoted\""}),
+        });
+        let mut with_preview_off = PostCommentParams::text(42, "a@example.com", "hi\nthere ☃");
+        with_preview_off.disable_link_preview = true;
+        for p in [
+            PostCommentParams::text(1, "a@example.com", "hello"),
+            with_preview_off,
+            PostCommentParams::new(7, "b@example.com", "see this", custom),
+        ] {
+            let direct = PostCommentBody::new(&p, "rs-key");
+            assert_eq!(
+                String::from_utf8(serde_json::to_vec(&direct).unwrap()).unwrap(),
+                String::from_utf8(via_value(&p, "rs-key")).unwrap()
+            );
+        }
     }
 }

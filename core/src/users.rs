@@ -65,10 +65,30 @@ pub(crate) struct UserResults {
     user: UserWire,
 }
 
+/// A user on the wire: [`User`]'s fields (with the same decoding) and the nested `avatar`.
+/// Spelled out rather than `#[serde(flatten)]`ed: flattening buffers every field into an
+/// intermediate tree before decoding it.
 #[derive(Deserialize)]
 struct UserWire {
-    #[serde(flatten)]
-    user: User,
+    #[serde(deserialize_with = "de::id")]
+    id: i64,
+    email: String,
+    #[serde(default, deserialize_with = "de::opt_string")]
+    username: Option<String>,
+    #[serde(default, deserialize_with = "de::opt_string")]
+    avatar_url: Option<String>,
+    #[serde(default, deserialize_with = "de::opt_string")]
+    token: Option<String>,
+    #[serde(default, deserialize_with = "de::opt_id")]
+    last_comment_id: Option<i64>,
+    #[serde(default, deserialize_with = "de::opt_bool")]
+    pn_android_configured: Option<bool>,
+    #[serde(default, deserialize_with = "de::opt_bool")]
+    pn_ios_configured: Option<bool>,
+    #[serde(default, rename = "rtKey", deserialize_with = "de::opt_string")]
+    rt_key: Option<String>,
+    #[serde(default)]
+    app: Option<UserApp>,
     #[serde(default)]
     avatar: Option<AvatarWire>,
 }
@@ -82,11 +102,49 @@ pub(crate) struct AvatarWire {
 
 impl From<UserResults> for User {
     fn from(r: UserResults) -> User {
-        let mut user = r.user.user;
-        if user.avatar_url.is_none() {
-            user.avatar_url = r.user.avatar.and_then(|a| a.url);
+        let w = r.user;
+        User {
+            id: w.id,
+            email: w.email,
+            username: w.username,
+            avatar_url: w.avatar_url.or_else(|| w.avatar.and_then(|a| a.url)),
+            token: w.token,
+            last_comment_id: w.last_comment_id,
+            pn_android_configured: w.pn_android_configured,
+            pn_ios_configured: w.pn_ios_configured,
+            rt_key: w.rt_key,
+            app: w.app,
         }
-        user
+    }
+}
+
+/// The body of `login_or_register`, serialised straight to JSON text. Fields in alphabetical
+/// order, so the text is the same as the [`LoginOrRegisterParams`] serialised through a
+/// `serde_json::Value` (whose maps are sorted).
+#[derive(Serialize)]
+struct LoginOrRegisterBody<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    avatar_url: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    device_platform: Option<DevicePlatform>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    device_token: Option<&'a str>,
+    email: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    password: Option<&'a str>,
+    username: &'a str,
+}
+
+impl<'a> From<&'a LoginOrRegisterParams> for LoginOrRegisterBody<'a> {
+    fn from(p: &'a LoginOrRegisterParams) -> Self {
+        LoginOrRegisterBody {
+            avatar_url: p.avatar_url.as_deref(),
+            device_platform: p.device_platform,
+            device_token: p.device_token.as_deref(),
+            email: &p.email,
+            password: p.password.as_deref(),
+            username: &p.username,
+        }
     }
 }
 
@@ -246,9 +304,10 @@ impl Client {
     /// Creates a user, or updates one (which needs `password`). `POST login_or_register`.
     pub async fn login_or_register(&self, params: &LoginOrRegisterParams) -> Result<User> {
         params.validate()?;
-        let body = crate::client::to_json(params)?;
+        let body = serde_json::to_vec(&LoginOrRegisterBody::from(params))
+            .map_err(|e| crate::Error::invalid("request", e.to_string()))?;
         let r: UserResults = self
-            .call(&LOGIN_OR_REGISTER, None, Body::Json(body))
+            .call(&LOGIN_OR_REGISTER, None, Body::JsonText(body))
             .await?;
         Ok(r.into())
     }
@@ -282,5 +341,77 @@ impl Client {
             q.push(("room_type", t.as_str().to_owned()));
         }
         self.call(&GET_USER_ROOMS, None, Body::Query(q)).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The direct body is byte for byte what serialising the params through a `Value` sends.
+    #[test]
+    fn login_or_register_body_is_the_value_route_text() {
+        let full = LoginOrRegisterParams {
+            password: Some("pw \"quoted\"".into()),
+            avatar_url: Some("https://x.example/a.png".into()),
+            device_token: Some("tok".into()),
+            device_platform: Some(DevicePlatform::Ios),
+            ..LoginOrRegisterParams::new("a@example.com", "Ä ünïcode")
+        };
+        for p in [
+            LoginOrRegisterParams::new("a@example.com", "A"),
+            LoginOrRegisterParams::new("a@example.com", "A").password("p"),
+            full,
+        ] {
+            let via_value = serde_json::to_vec(&serde_json::to_value(&p).unwrap()).unwrap();
+            let direct = serde_json::to_vec(&LoginOrRegisterBody::from(&p)).unwrap();
+            assert_eq!(
+                String::from_utf8(direct).unwrap(),
+                String::from_utf8(via_value).unwrap()
+            );
+        }
+    }
+
+    /// The spelled-out wire form decodes like the flattened one did: avatar fallback, tolerant
+    /// fields, the nested app, and a missing id or email is an error.
+    #[test]
+    fn user_wire_decodes_every_field() {
+        let u: User = serde_json::from_str::<UserResults>(
+            r#"{"user":{"id":"7","email":"a@example.com","username":null,
+                "avatar":{"avatar":{"url":"x"},"url":"https://a/b.png"},"token":"t",
+                "last_comment_id":"12","pn_android_configured":"true","pn_ios_configured":0,
+                "rtKey":"rk","app":{"code":"app","id":3,"name":"App"},"extra":[1]}}"#,
+        )
+        .unwrap()
+        .into();
+        assert_eq!(
+            u,
+            User {
+                id: 7,
+                email: "a@example.com".into(),
+                username: None,
+                avatar_url: Some("https://a/b.png".into()),
+                token: Some("t".into()),
+                last_comment_id: Some(12),
+                pn_android_configured: Some(true),
+                pn_ios_configured: Some(false),
+                rt_key: Some("rk".into()),
+                app: Some(UserApp {
+                    code: Some("app".into()),
+                    id: Some(3),
+                    name: Some("App".into()),
+                }),
+            }
+        );
+        let u: User = serde_json::from_str::<UserResults>(
+            r#"{"user":{"id":1,"email":"a@example.com","avatar_url":"direct","avatar":{"url":"nested"}}}"#,
+        )
+        .unwrap()
+        .into();
+        assert_eq!(u.avatar_url.as_deref(), Some("direct"));
+        assert!(
+            serde_json::from_str::<UserResults>(r#"{"user":{"email":"a@example.com"}}"#).is_err()
+        );
+        assert!(serde_json::from_str::<UserResults>(r#"{"user":{"id":1}}"#).is_err());
     }
 }
