@@ -342,9 +342,10 @@ pub fn main(args: &[String]) -> Result<(), BoxError> {
 
 /// `diag --url URL --room N [--secs 2]`: where the FFI's blocking path spends its time, without
 /// any foreign language: the core called from a tokio task (as comparison a does), then from a
-/// plain thread the way `bindings/ffi`'s `blocking()` does it (`RUNTIME.block_on` of a spawned
-/// task: two cross-thread hand-offs per call), then from a plain thread with `block_on` of the
-/// future itself (no spawn). Concurrency 1, the core's post_comment and load_comments (20).
+/// plain thread the way `bindings/ffi`'s `blocking()` did it before commit 9909f4b
+/// (`RUNTIME.block_on` of a spawned task: two cross-thread hand-offs per call), then from a plain
+/// thread as it does now, with `block_on` of the future itself (no spawn). Concurrency 1, the
+/// core's post_comment and load_comments (20).
 pub fn diag(args: &[String]) -> Result<(), BoxError> {
     let url = arg(args, "--url").ok_or("diag needs --url")?;
     let room: i64 = arg(args, "--room").ok_or("diag needs --room")?.parse()?;
@@ -443,14 +444,15 @@ pub fn diag(args: &[String]) -> Result<(), BoxError> {
         // 2. the FFI's blocking(): block_on(spawn(fut)) from a plain thread.
         let (rt2, m2) = (rt.clone(), make.clone());
         rows.push(timed(
-            "plain thread: rt.block_on(rt.spawn(fut)) [ffi blocking()]",
+            "plain thread: rt.block_on(rt.spawn(fut)) [ffi blocking() before 9909f4b]",
             &move || rt2.block_on(rt2.spawn(m2()))?,
         )?);
         // 3. block_on(fut): the future polled on the calling thread.
         let (rt3, m3) = (rt.clone(), make.clone());
-        rows.push(timed("plain thread: rt.block_on(fut)", &move || {
-            rt3.block_on(m3())
-        })?);
+        rows.push(timed(
+            "plain thread: rt.block_on(fut) [ffi blocking() now]",
+            &move || rt3.block_on(m3()),
+        )?);
     }
     println!("{}", serde_json::to_string_pretty(&rows)?);
     Ok(())
