@@ -243,19 +243,7 @@ async fn bench(
 ) -> Result<Vec<Value>, BoxError> {
     let run_ours = side.as_deref() != Some("peer");
     let run_peer = side.as_deref() != Some("ours");
-    let ours = qiscus::Client::builder(APP_ID, SECRET)
-        .base_url(url.clone())
-        .build()?;
-    let mut headers = HeaderMap::new();
-    headers.insert("QISCUS_SDK_SECRET", HeaderValue::from_static(SECRET));
-    headers.insert("QISCUS_SDK_APP_ID", HeaderValue::from_static(APP_ID));
-    headers.insert(
-        USER_AGENT,
-        HeaderValue::from_static(qiscus::USER_AGENT_STRING),
-    );
-    let peer = reqwest::Client::builder()
-        .default_headers(headers)
-        .build()?;
+    let (ours, peer) = clients(&url)?;
     let setup = Arc::new(Setup {
         api: format!("{}/api/v2/rest/", url.trim_end_matches('/')),
         ours,
@@ -463,7 +451,6 @@ pub fn diag(args: &[String]) -> Result<(), BoxError> {
 /// body read chunk by chunk into a Vec, a typed decode through `#[serde(flatten)]`), to find
 /// which of them costs what. Diagnosis only; not part of the benchmark's table.
 pub fn ablate(args: &[String]) -> Result<(), BoxError> {
-    use serde::Deserialize as _;
     let url = arg(args, "--url").ok_or("ablate needs --url")?;
     let secs: f64 = arg(args, "--secs").map_or(Ok(1.0), |s| s.parse())?;
     let rounds: u32 = arg(args, "--rounds").map_or(Ok(3), |s| s.parse())?;
@@ -495,25 +482,11 @@ pub fn ablate(args: &[String]) -> Result<(), BoxError> {
     struct UR<T> {
         user: T,
     }
-    let _ = U::deserialize::<Value>; // keep the import used
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
     rt.block_on(async move {
-        let ours = qiscus::Client::builder(APP_ID, SECRET)
-            .base_url(url.clone())
-            .build()?;
-        let mut headers = HeaderMap::new();
-        headers.insert("QISCUS_SDK_SECRET", HeaderValue::from_static(SECRET));
-        headers.insert("QISCUS_SDK_APP_ID", HeaderValue::from_static(APP_ID));
-        headers.insert(
-            USER_AGENT,
-            HeaderValue::from_static(qiscus::USER_AGENT_STRING),
-        );
-        let peer = reqwest::Client::builder()
-            .default_headers(headers)
-            .tcp_nodelay(true)
-            .build()?;
+        let (ours, peer) = clients(&url)?;
         let api = format!(
             "{}/api/v2/rest/login_or_register",
             url.trim_end_matches('/')
@@ -596,4 +569,23 @@ pub fn ablate(args: &[String]) -> Result<(), BoxError> {
         }
         Ok::<(), BoxError>(())
     })
+}
+
+/// Our client and the peer (bare reqwest sending the same headers), both for `url`.
+fn clients(url: &str) -> Result<(qiscus::Client, reqwest::Client), BoxError> {
+    let ours = qiscus::Client::builder(APP_ID, SECRET)
+        .base_url(url)
+        .build()?;
+    let mut headers = HeaderMap::new();
+    headers.insert("QISCUS_SDK_SECRET", HeaderValue::from_static(SECRET));
+    headers.insert("QISCUS_SDK_APP_ID", HeaderValue::from_static(APP_ID));
+    headers.insert(
+        USER_AGENT,
+        HeaderValue::from_static(qiscus::USER_AGENT_STRING),
+    );
+    let peer = reqwest::Client::builder()
+        .default_headers(headers)
+        .tcp_nodelay(true)
+        .build()?;
+    Ok((ours, peer))
 }
