@@ -12,7 +12,7 @@ from typing import Callable
 
 import pytest
 import qiscus
-from conftest import APP_ID, Emulator, eventually, settled_alive_tasks
+from conftest import APP_ID, SECRET, Emulator, eventually, settled_alive_tasks
 from qiscus import LoginOrRegisterParams, QiscusError
 from qiscus._native import qiscus as generated_client
 from qiscus._native import qiscus_core as generated_core
@@ -93,6 +93,81 @@ async def test_clients_are_released_by_gc(emulator: Emulator) -> None:
         return qiscus.debug_runtime_alive_tasks() <= baseline
 
     await eventually(released, timeout=3.0)
+
+
+def run_python(code: str) -> str:
+    """Runs `code` in a fresh interpreter (nothing imported yet) and returns its output."""
+    result = subprocess.run([sys.executable, "-c", textwrap.dedent(code)], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+    return result.stdout.strip()
+
+
+def test_import_loads_no_asyncio_and_no_unused_modules() -> None:
+    # asyncio (with ssl, socket, concurrent.futures) is loaded by the first async call; the
+    # generated code's unused imports are gone (uniffi-bindgen's Python patches).
+    loaded = run_python(
+        """
+        import sys
+        import qiscus
+        heavy = ("asyncio", "ssl", "concurrent.futures", "dataclasses", "platform", "traceback")
+        print(sorted(m for m in heavy if m in sys.modules))
+        """
+    )
+    assert loaded == "[]"
+
+
+def test_async_calls_work_when_qiscus_is_imported_before_asyncio(emulator: Emulator) -> None:
+    out = run_python(
+        f"""
+        import sys
+        import qiscus
+        assert "asyncio" not in sys.modules
+        import asyncio
+
+        async def main():
+            client = qiscus.Client({APP_ID!r}, {SECRET!r}, base_url={emulator.url!r})
+            user = await client.login_or_register(
+                qiscus.LoginOrRegisterParams(email="lazy@example.com", username="Lazy")
+            )
+            print(user.email, await client.list_exports(None))
+
+        asyncio.run(main())
+        """
+    )
+    assert out == "lazy@example.com []"
+
+
+def test_records_repr_shows_their_fields() -> None:
+    row = qiscus.UserRow(email="repr@example.com", name="Repr")
+    assert repr(row) == str(row)
+    assert "repr@example.com" in repr(row) and "Repr" in repr(row)
+    assert repr([row]) == f"[{row}]"
+
+
+def test_buffer_stream_reads_exactly_what_is_there() -> None:
+    # The generated helpers' byte stream is replaced by ours (uniffi-bindgen/rust_buffer.py):
+    # values big-endian as UniFFI writes them, strings as i32 length + UTF-8, no read past the end.
+    import ctypes
+    import struct
+
+    data = struct.pack(">bBiqd", -5, 200, -(2**31), 2**63 - 1, 1.5) + struct.pack(">i", 6) + "héllo".encode()
+    raw = ctypes.create_string_buffer(data, len(data))
+    for module in (generated_core, generated_client):
+        stream = module._UniffiRustBufferStream(ctypes.cast(raw, ctypes.POINTER(ctypes.c_char)), len(data))
+        assert stream.read_i8() == -5
+        assert stream.read_u8() == 200
+        assert stream.read_i32() == -(2**31)
+        assert stream.read_i64() == 2**63 - 1
+        assert stream.read_double() == 1.5
+        assert stream.read_str() == "héllo"
+        assert stream.remaining() == 0
+        with pytest.raises(module.InternalError):
+            stream.read_u8()
+        short = module._UniffiRustBufferStream(ctypes.cast(raw, ctypes.POINTER(ctypes.c_char)), 3)
+        short.read_u8()
+        with pytest.raises(module.InternalError):
+            short.read_i32()
+        assert short.remaining() == 2  # a failed read consumes nothing
 
 
 def test_stub_matches_generated_code() -> None:

@@ -1,0 +1,277 @@
+//! The patches applied to UniFFI's generated Python modules.
+//!
+//! Each one replaces a piece of the generated runtime helpers with code that behaves the same for
+//! every caller but costs less (profiled with cProfile and `python -X importtime`, figures in
+//! bench/RESULTS.md):
+//!
+//! * the byte buffers records cross the FFI in are read from one `bytes` copy with precompiled
+//!   structs, and written into a `bytearray` copied to Rust once — instead of a ctypes slice, or an
+//!   FFI call and a `memmove`, per field ([`RUST_BUFFER`]);
+//! * `dataclasses.dataclass`, which found no fields on the generated records (they define
+//!   `__init__`, `__eq__` and `__str__` themselves) and only added an empty `__repr__`, becomes a
+//!   decorator that makes `repr()` the record's `str()` — saving the `dataclasses` import and its
+//!   per-class code generation at import time;
+//! * `asyncio` (and with it ssl, socket and concurrent.futures) is imported by the first async
+//!   call instead of by `import qiscus`;
+//! * the imports of `platform` and `traceback`, which the generated code never uses (it reads
+//!   `sys.platform`), are dropped: they cost ~15 ms of module loading and regex compiling;
+//! * strings are read in one step ([`STRING_READ`]).
+//!
+//! The generator is pinned to one uniffi version; every patch checks that the code it replaces is
+//! exactly the shape it expects and fails the build otherwise, so a uniffi upgrade cannot silently
+//! drop a patch or a definition.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+/// Our replacement for the generated `_UniffiRustBufferStream` and `_UniffiRustBufferBuilder`.
+pub const RUST_BUFFER: &str = include_str!("rust_buffer.py");
+
+const STREAM_START: &str = "class _UniffiRustBufferStream:\n";
+const BUILDER_START: &str = "class _UniffiRustBufferBuilder:\n";
+const AFTER_BUILDER: &str =
+    "# A handful of classes and functions to support the generated data structures.\n";
+
+const DATACLASS_IMPORT: &str = "from dataclasses import dataclass\n";
+const DATACLASS_STANDIN: &str = "\
+def dataclass(cls):
+    # qiscus: stands in for dataclasses.dataclass, which found no fields on these records (they
+    # define __init__, __eq__ and __str__ themselves) and only added an empty __repr__.
+    if \"__str__\" in cls.__dict__:
+        cls.__repr__ = cls.__str__
+    return cls
+";
+
+const ASYNCIO_IMPORT: &str = "\nimport asyncio\n";
+const ASYNCIO_LAZY: &str = "
+class _UniffiLazyAsyncio:
+    # qiscus: asyncio (and through it ssl, socket, concurrent.futures) is imported by the first
+    # async call, not by `import qiscus`; it then replaces this stand-in in the module globals.
+    def __getattr__(self, name):
+        import asyncio as module
+        globals()[\"asyncio\"] = module
+        return getattr(module, name)
+
+asyncio = _UniffiLazyAsyncio()
+";
+
+/// Standard modules the generated code imports but never uses.
+const UNUSED_IMPORTS: [&str; 2] = ["platform", "traceback"];
+
+/// The generated string reader, and ours: one method of the stream (see [`RUST_BUFFER`]) reads
+/// the length and the bytes and decodes them.
+const STRING_READ: (&str, &str) = (
+    "    @staticmethod
+    def read(buf):
+        size = buf.read_i32()
+        if size < 0:
+            raise InternalError(\"Unexpected negative string length\")
+        utf8_bytes = buf.read(size)
+        return utf8_bytes.decode(\"utf-8\")
+",
+    "    @staticmethod
+    def read(buf):
+        return buf.read_str()
+",
+);
+
+/// Patches every generated `.py` module in `dir`; returns the files patched.
+pub fn patch_dir(dir: &Path) -> Result<Vec<PathBuf>, String> {
+    let entries = fs::read_dir(dir).map_err(|e| format!("reading {}: {e}", dir.display()))?;
+    let mut patched = Vec::new();
+    for entry in entries {
+        let path = entry.map_err(|e| e.to_string())?.path();
+        if path.extension().and_then(|e| e.to_str()) != Some("py") {
+            continue;
+        }
+        let source =
+            fs::read_to_string(&path).map_err(|e| format!("reading {}: {e}", path.display()))?;
+        let out = patch_module(&source).map_err(|e| format!("{}: {e}", path.display()))?;
+        fs::write(&path, out).map_err(|e| format!("writing {}: {e}", path.display()))?;
+        patched.push(path);
+    }
+    patched.sort();
+    Ok(patched)
+}
+
+/// Applies the patches to one generated module.
+pub fn patch_module(source: &str) -> Result<String, String> {
+    let source = replace_buffer_helpers(source)?;
+    let source = replace_once(
+        &source,
+        DATACLASS_IMPORT,
+        DATACLASS_STANDIN,
+        "the dataclass import",
+    )?;
+    let mut source = replace_once(&source, STRING_READ.0, STRING_READ.1, "the string reader")?;
+    for module in UNUSED_IMPORTS {
+        source = drop_unused_import(&source, module)?;
+    }
+    if source.contains(ASYNCIO_IMPORT) {
+        replace_once(&source, ASYNCIO_IMPORT, ASYNCIO_LAZY, "the asyncio import")
+    } else {
+        Ok(source)
+    }
+}
+
+/// Removes `import {module}` after checking that nothing refers to `{module}.` other than as an
+/// attribute of something else (`sys.platform` is fine, `platform.system()` is not; a sentence
+/// ending in "platform." is not a use).
+fn drop_unused_import(source: &str, module: &str) -> Result<String, String> {
+    let line = format!("\nimport {module}\n");
+    let what = format!("the {module} import");
+    let source = replace_once(source, &line, "\n", &what)?;
+    let attribute = format!("{module}.");
+    let used = source.match_indices(&attribute).any(|(at, _)| {
+        let before = source[..at].chars().next_back();
+        let after = source[at + attribute.len()..].chars().next();
+        let identifier = |c: Option<char>| matches!(c, Some(c) if c == '_' || c.is_alphanumeric());
+        !(before == Some('.') || identifier(before)) && identifier(after)
+    });
+    if used {
+        return Err(format!(
+            "{what} is used by the generated code; it cannot be dropped"
+        ));
+    }
+    Ok(source)
+}
+
+/// Replaces the span from the stream class to the comment after the builder class, after checking
+/// that the span defines those two classes and nothing else.
+fn replace_buffer_helpers(source: &str) -> Result<String, String> {
+    let start = unique(source, STREAM_START, "the _UniffiRustBufferStream class")?;
+    let end = unique(
+        source,
+        AFTER_BUILDER,
+        "the comment after _UniffiRustBufferBuilder",
+    )?;
+    if end < start {
+        return Err("the buffer helpers are not in the expected order".into());
+    }
+    let span = &source[start..end];
+    let top_level: Vec<&str> = span
+        .lines()
+        .filter(|l| !l.is_empty() && !l.starts_with([' ', '\t', '#']))
+        .collect();
+    let expected = [STREAM_START.trim_end(), BUILDER_START.trim_end()];
+    if top_level != expected {
+        return Err(format!(
+            "the buffer helpers changed shape: expected top-level {expected:?}, found {top_level:?}"
+        ));
+    }
+    Ok(format!(
+        "{}{RUST_BUFFER}{}",
+        &source[..start],
+        &source[end..]
+    ))
+}
+
+fn unique(source: &str, needle: &str, what: &str) -> Result<usize, String> {
+    match source
+        .match_indices(needle)
+        .map(|(i, _)| i)
+        .collect::<Vec<_>>()[..]
+    {
+        [at] => Ok(at),
+        [] => Err(format!("{what} was not found in the generated code")),
+        _ => Err(format!(
+            "{what} occurs more than once in the generated code"
+        )),
+    }
+}
+
+fn replace_once(source: &str, needle: &str, with: &str, what: &str) -> Result<String, String> {
+    unique(source, needle, what)?;
+    Ok(source.replacen(needle, with, 1))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const GENERATED: &str = "\
+from __future__ import annotations
+import ctypes
+from dataclasses import dataclass
+import struct
+import traceback
+import asyncio
+import platform
+
+class _UniffiRustBuffer(ctypes.Structure):
+    pass
+
+class _UniffiRustBufferStream:
+    def read(self, size):
+        pass
+
+class _UniffiRustBufferBuilder:
+    def write(self, value):
+        pass
+# A handful of classes and functions to support the generated data structures.
+
+class InternalError(Exception):
+    pass
+
+class _UniffiFfiConverterString:
+    @staticmethod
+    def read(buf):
+        size = buf.read_i32()
+        if size < 0:
+            raise InternalError(\"Unexpected negative string length\")
+        utf8_bytes = buf.read(size)
+        return utf8_bytes.decode(\"utf-8\")
+
+def _uniffi_load_indirect():
+    if sys.platform == \"darwin\":
+        pass
+";
+
+    #[test]
+    fn patches_a_module_of_the_generated_shape() {
+        let out = patch_module(GENERATED).unwrap();
+        assert!(out.contains(RUST_BUFFER));
+        assert!(!out.contains("    def read(self, size):\n        pass"));
+        assert!(out.contains("class _UniffiRustBuffer(ctypes.Structure):"));
+        assert!(out.contains("class InternalError(Exception):"));
+        assert!(!out.contains(DATACLASS_IMPORT));
+        assert!(out.contains("def dataclass(cls):"));
+        assert!(!out.contains(ASYNCIO_IMPORT));
+        assert!(out.contains("asyncio = _UniffiLazyAsyncio()"));
+        assert_eq!(out.matches("class _UniffiRustBufferStream:").count(), 1);
+        assert!(out.contains("        return buf.read_str()\n"));
+        assert!(RUST_BUFFER.contains("    def read_str(self):\n"));
+        assert!(!out.contains("import platform") && !out.contains("import traceback"));
+        assert!(out.contains("if sys.platform == \"darwin\":"));
+    }
+
+    #[test]
+    fn a_module_without_async_calls_keeps_no_asyncio_stand_in() {
+        let out = patch_module(&GENERATED.replace("import asyncio\n", "")).unwrap();
+        assert!(!out.contains("_UniffiLazyAsyncio"));
+    }
+
+    #[test]
+    fn refuses_code_of_another_shape() {
+        let extra = GENERATED.replace(
+            "class _UniffiRustBufferBuilder:",
+            "def helper():\n    pass\n\nclass _UniffiRustBufferBuilder:",
+        );
+        let err = patch_module(&extra).unwrap_err();
+        assert!(err.contains("changed shape"), "{err}");
+        let no_stream = GENERATED.replace("class _UniffiRustBufferStream:", "class Other:");
+        assert!(patch_module(&no_stream).unwrap_err().contains("not found"));
+        let no_dataclass = GENERATED.replace(DATACLASS_IMPORT, "");
+        assert!(patch_module(&no_dataclass)
+            .unwrap_err()
+            .contains("dataclass"));
+        let prose = format!("{GENERATED}\"\"\"The device platform.\"\"\"\n");
+        assert!(patch_module(&prose).is_ok());
+        let used = format!("{GENERATED}print(platform.system())\n");
+        assert!(patch_module(&used)
+            .unwrap_err()
+            .contains("platform import is used"));
+        let twice = format!("{GENERATED}import asyncio\n");
+        assert!(patch_module(&twice).unwrap_err().contains("more than once"));
+    }
+}
