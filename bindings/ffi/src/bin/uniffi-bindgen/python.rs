@@ -21,8 +21,9 @@
 //! exactly the shape it expects and fails the build otherwise, so a uniffi upgrade cannot silently
 //! drop a patch or a definition.
 
-use std::fs;
 use std::path::{Path, PathBuf};
+
+use crate::{replace_once, unique};
 
 /// Our replacement for the generated `_UniffiRustBufferStream` and `_UniffiRustBufferBuilder`.
 pub const RUST_BUFFER: &str = include_str!("rust_buffer.py");
@@ -77,21 +78,7 @@ const STRING_READ: (&str, &str) = (
 
 /// Patches every generated `.py` module in `dir`; returns the files patched.
 pub fn patch_dir(dir: &Path) -> Result<Vec<PathBuf>, String> {
-    let entries = fs::read_dir(dir).map_err(|e| format!("reading {}: {e}", dir.display()))?;
-    let mut patched = Vec::new();
-    for entry in entries {
-        let path = entry.map_err(|e| e.to_string())?.path();
-        if path.extension().and_then(|e| e.to_str()) != Some("py") {
-            continue;
-        }
-        let source =
-            fs::read_to_string(&path).map_err(|e| format!("reading {}: {e}", path.display()))?;
-        let out = patch_module(&source).map_err(|e| format!("{}: {e}", path.display()))?;
-        fs::write(&path, out).map_err(|e| format!("writing {}: {e}", path.display()))?;
-        patched.push(path);
-    }
-    patched.sort();
-    Ok(patched)
+    crate::patch_files(dir, "py", patch_module)
 }
 
 /// Applies the patches to one generated module.
@@ -164,25 +151,6 @@ fn replace_buffer_helpers(source: &str) -> Result<String, String> {
         &source[..start],
         &source[end..]
     ))
-}
-
-fn unique(source: &str, needle: &str, what: &str) -> Result<usize, String> {
-    match source
-        .match_indices(needle)
-        .map(|(i, _)| i)
-        .collect::<Vec<_>>()[..]
-    {
-        [at] => Ok(at),
-        [] => Err(format!("{what} was not found in the generated code")),
-        _ => Err(format!(
-            "{what} occurs more than once in the generated code"
-        )),
-    }
-}
-
-fn replace_once(source: &str, needle: &str, with: &str, what: &str) -> Result<String, String> {
-    unique(source, needle, what)?;
-    Ok(source.replacen(needle, with, 1))
 }
 
 #[cfg(test)]

@@ -130,6 +130,37 @@ class WorkflowsTest : EmulatorTest() {
     }
 
     @Test
+    fun `each call reports its own outcome, also calls nested in a listener on the same thread`() {
+        // The generated Kotlin reuses per-thread call statuses (uniffi-bindgen's Kotlin patch): an
+        // outcome must never leak into the next call, and a call made while another call's status
+        // is in use (a listener calling Rust on the thread of a blocking workflow) needs its own.
+        val address = user("Reuse").email
+        repeat(3) {
+            assertEquals(address, client.userProfileBlocking(address).email)
+            catching<QiscusException.NotFound> { client.userProfileBlocking(Emulator.email("none")) }
+            catching<qiscus.InternalException> { qiscus.debugPanic(false) }
+            catching<QiscusException.InvalidSignature> { qiscus.verifyWebhookSignature("t".toByteArray(), "b".toByteArray(), "zz") }
+            assertEquals("emulator", client.appId())
+        }
+        val caller = Thread.currentThread().name
+        val nested = ConcurrentLinkedQueue<String>()
+        val listener = object : BackupProgressListener {
+            override fun onProgress(progress: BackupProgress) {
+                // Synchronous calls into Rust (a blocking call here would nest runtimes): one that
+                // succeeds, one that fails, then the first again.
+                val app = client.appId()
+                val failed = runCatching { qiscus.verifyWebhookSignature("t".toByteArray(), "b".toByteArray(), null) }
+                nested.add("${Thread.currentThread().name} $app ${failed.exceptionOrNull()?.javaClass?.simpleName} ${client.appId()}")
+            }
+        }
+        val rows = client.exportAndDownloadBlocking(BackupResource.USERS, start, end, 20uL, 60_000uL, listener)
+        assertTrue((rows as BackupRows.Users).rows.any { it.email == address })
+        assertTrue(nested.isNotEmpty())
+        assertTrue(nested.all { it == "$caller emulator InvalidSignature emulator" }, "$nested")
+        assertEquals(address, client.userProfileBlocking(address).email)
+    }
+
+    @Test
     fun `a listener that throws does not end the export it watches`() = suspendTest {
         user("Throwing")
         var calls = 0
