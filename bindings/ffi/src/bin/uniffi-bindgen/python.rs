@@ -157,7 +157,8 @@ fn replace_buffer_helpers(source: &str) -> Result<String, String> {
 mod tests {
     use super::*;
 
-    const GENERATED: &str = "\
+    /// A module of the generated shape (the parts the patches touch).
+    const GENERATED_TEMPLATE: &str = "\
 from __future__ import annotations
 import ctypes
 from dataclasses import dataclass
@@ -182,22 +183,19 @@ class InternalError(Exception):
     pass
 
 class _UniffiFfiConverterString:
-    @staticmethod
-    def read(buf):
-        size = buf.read_i32()
-        if size < 0:
-            raise InternalError(\"Unexpected negative string length\")
-        utf8_bytes = buf.read(size)
-        return utf8_bytes.decode(\"utf-8\")
-
+{STRING_READER}
 def _uniffi_load_indirect():
     if sys.platform == \"darwin\":
         pass
 ";
 
+    fn generated() -> String {
+        GENERATED_TEMPLATE.replace("{STRING_READER}\n", STRING_READ.0)
+    }
+
     #[test]
     fn patches_a_module_of_the_generated_shape() {
-        let out = patch_module(GENERATED).unwrap();
+        let out = patch_module(&generated()).unwrap();
         assert!(out.contains(RUST_BUFFER));
         assert!(!out.contains("    def read(self, size):\n        pass"));
         assert!(out.contains("class _UniffiRustBuffer(ctypes.Structure):"));
@@ -215,31 +213,31 @@ def _uniffi_load_indirect():
 
     #[test]
     fn a_module_without_async_calls_keeps_no_asyncio_stand_in() {
-        let out = patch_module(&GENERATED.replace("import asyncio\n", "")).unwrap();
+        let out = patch_module(&generated().replace("import asyncio\n", "")).unwrap();
         assert!(!out.contains("_UniffiLazyAsyncio"));
     }
 
     #[test]
     fn refuses_code_of_another_shape() {
-        let extra = GENERATED.replace(
+        let extra = generated().replace(
             "class _UniffiRustBufferBuilder:",
             "def helper():\n    pass\n\nclass _UniffiRustBufferBuilder:",
         );
         let err = patch_module(&extra).unwrap_err();
         assert!(err.contains("changed shape"), "{err}");
-        let no_stream = GENERATED.replace("class _UniffiRustBufferStream:", "class Other:");
+        let no_stream = generated().replace("class _UniffiRustBufferStream:", "class Other:");
         assert!(patch_module(&no_stream).unwrap_err().contains("not found"));
-        let no_dataclass = GENERATED.replace(DATACLASS_IMPORT, "");
+        let no_dataclass = generated().replace(DATACLASS_IMPORT, "");
         assert!(patch_module(&no_dataclass)
             .unwrap_err()
             .contains("dataclass"));
-        let prose = format!("{GENERATED}\"\"\"The device platform.\"\"\"\n");
+        let prose = format!("{}\"\"\"The device platform.\"\"\"\n", generated());
         assert!(patch_module(&prose).is_ok());
-        let used = format!("{GENERATED}print(platform.system())\n");
+        let used = format!("{}print(platform.system())\n", generated());
         assert!(patch_module(&used)
             .unwrap_err()
             .contains("platform import is used"));
-        let twice = format!("{GENERATED}import asyncio\n");
+        let twice = format!("{}import asyncio\n", generated());
         assert!(patch_module(&twice).unwrap_err().contains("more than once"));
     }
 }

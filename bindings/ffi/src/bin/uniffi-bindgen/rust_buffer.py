@@ -6,15 +6,8 @@ class _UniffiRustBufferStream:
     precompiled `struct.Struct`s; the generated original sliced the ctypes pointer once per field.)
     """
 
-    _I8 = struct.Struct(">b")
-    _I16 = struct.Struct(">h")
-    _U16 = struct.Struct(">H")
     _I32 = struct.Struct(">i")
-    _U32 = struct.Struct(">I")
     _I64 = struct.Struct(">q")
-    _U64 = struct.Struct(">Q")
-    _F32 = struct.Struct(">f")
-    _F64 = struct.Struct(">d")
 
     def __init__(self, data, len):
         self.data = ctypes.string_at(data, len) if len else b""
@@ -28,16 +21,19 @@ class _UniffiRustBufferStream:
     def remaining(self):
         return self.len - self.offset
 
-    def _unpack(self, packer):
-        offset = self.offset
-        end = offset + packer.size
-        if end > self.len:
-            raise InternalError("read past end of rust buffer")
-        self.offset = end
-        return packer.unpack_from(self.data, offset)[0]
+    def _reader(format):
+        # A reader of one fixed-size value (the hot ones, u8/i32/i64/str, are written out below).
+        packer = struct.Struct(format)
 
-    def _unpack_from(self, size, format):
-        return self._unpack(struct.Struct(format))
+        def read(self):
+            offset = self.offset
+            end = offset + packer.size
+            if end > self.len:
+                raise InternalError("read past end of rust buffer")
+            self.offset = end
+            return packer.unpack_from(self.data, offset)[0]
+
+        return read
 
     def read(self, size):
         offset = self.offset
@@ -62,9 +58,6 @@ class _UniffiRustBufferStream:
         self.offset = end
         return self.data[start:end].decode("utf-8")
 
-    def read_i8(self):
-        return self._unpack(self._I8)
-
     def read_u8(self):
         offset = self.offset
         if offset >= self.len:
@@ -72,11 +65,14 @@ class _UniffiRustBufferStream:
         self.offset = offset + 1
         return self.data[offset]
 
-    def read_i16(self):
-        return self._unpack(self._I16)
-
-    def read_u16(self):
-        return self._unpack(self._U16)
+    read_i8 = _reader(">b")
+    read_i16 = _reader(">h")
+    read_u16 = _reader(">H")
+    read_u32 = _reader(">I")
+    read_u64 = _reader(">Q")
+    read_float = _reader(">f")
+    read_double = _reader(">d")
+    del _reader
 
     def read_i32(self):
         offset = self.offset
@@ -86,9 +82,6 @@ class _UniffiRustBufferStream:
         self.offset = end
         return self._I32.unpack_from(self.data, offset)[0]
 
-    def read_u32(self):
-        return self._unpack(self._U32)
-
     def read_i64(self):
         offset = self.offset
         end = offset + 8
@@ -96,15 +89,6 @@ class _UniffiRustBufferStream:
             raise InternalError("read past end of rust buffer")
         self.offset = end
         return self._I64.unpack_from(self.data, offset)[0]
-
-    def read_u64(self):
-        return self._unpack(self._U64)
-
-    def read_float(self):
-        return self._unpack(self._F32)
-
-    def read_double(self):
-        return self._unpack(self._F64)
 
 class _UniffiRustBufferBuilder:
     """
@@ -116,16 +100,13 @@ class _UniffiRustBufferBuilder:
     `discard` has nothing to free until then.)
     """
 
-    _I8 = struct.Struct(">b")
-    _U8 = struct.Struct(">B")
-    _I16 = struct.Struct(">h")
-    _U16 = struct.Struct(">H")
-    _I32 = struct.Struct(">i")
-    _U32 = struct.Struct(">I")
-    _I64 = struct.Struct(">q")
-    _U64 = struct.Struct(">Q")
-    _F32 = struct.Struct(">f")
-    _F64 = struct.Struct(">d")
+    def _writer(format):
+        packer = struct.Struct(format)
+
+        def write(self, v):
+            self.data += packer.pack(v)
+
+        return write
 
     def __init__(self):
         self.data = bytearray()
@@ -147,36 +128,16 @@ class _UniffiRustBufferBuilder:
     def write(self, value):
         self.data += value
 
-    def write_i8(self, v):
-        self.data += self._I8.pack(v)
-
-    def write_u8(self, v):
-        self.data += self._U8.pack(v)
-
-    def write_i16(self, v):
-        self.data += self._I16.pack(v)
-
-    def write_u16(self, v):
-        self.data += self._U16.pack(v)
-
-    def write_i32(self, v):
-        self.data += self._I32.pack(v)
-
-    def write_u32(self, v):
-        self.data += self._U32.pack(v)
-
-    def write_i64(self, v):
-        self.data += self._I64.pack(v)
-
-    def write_u64(self, v):
-        self.data += self._U64.pack(v)
-
-    def write_float(self, v):
-        self.data += self._F32.pack(v)
-
-    def write_double(self, v):
-        self.data += self._F64.pack(v)
-
-    def write_c_size_t(self, v):
-        self.data += struct.pack("@N", v)
+    write_i8 = _writer(">b")
+    write_u8 = _writer(">B")
+    write_i16 = _writer(">h")
+    write_u16 = _writer(">H")
+    write_i32 = _writer(">i")
+    write_u32 = _writer(">I")
+    write_i64 = _writer(">q")
+    write_u64 = _writer(">Q")
+    write_float = _writer(">f")
+    write_double = _writer(">d")
+    write_c_size_t = _writer("@N")
+    del _writer
 
