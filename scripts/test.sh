@@ -20,7 +20,8 @@ cargo fmt --all -- --check
 
 step "cargo clippy (warnings are errors)"
 cargo clippy --workspace --all-targets -- -D warnings
-# The binding generator (with its patches of the generated Python) is behind the `bindgen` feature.
+# The binding generator (with its patches of the generated Python and Kotlin) is behind the
+# `bindgen` feature.
 cargo clippy -p qiscus-ffi --features bindgen --bin uniffi-bindgen --tests -- -D warnings
 
 step "cargo test (core, emulator, ffi, cross-crate)"

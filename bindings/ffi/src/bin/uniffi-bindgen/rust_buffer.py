@@ -7,7 +7,6 @@ class _UniffiRustBufferStream:
     """
 
     _I32 = struct.Struct(">i")
-    _I64 = struct.Struct(">q")
 
     def __init__(self, data, len):
         self.data = ctypes.string_at(data, len) if len else b""
@@ -22,7 +21,7 @@ class _UniffiRustBufferStream:
         return self.len - self.offset
 
     def _reader(format):
-        # A reader of one fixed-size value (the hot ones, u8/i32/i64/str, are written out below).
+        # A reader of one fixed-size value (u8 and strings are written out below).
         packer = struct.Struct(format)
 
         def read(self):
@@ -68,27 +67,13 @@ class _UniffiRustBufferStream:
     read_i8 = _reader(">b")
     read_i16 = _reader(">h")
     read_u16 = _reader(">H")
+    read_i32 = _reader(">i")
     read_u32 = _reader(">I")
+    read_i64 = _reader(">q")
     read_u64 = _reader(">Q")
     read_float = _reader(">f")
     read_double = _reader(">d")
     del _reader
-
-    def read_i32(self):
-        offset = self.offset
-        end = offset + 4
-        if end > self.len:
-            raise InternalError("read past end of rust buffer")
-        self.offset = end
-        return self._I32.unpack_from(self.data, offset)[0]
-
-    def read_i64(self):
-        offset = self.offset
-        end = offset + 8
-        if end > self.len:
-            raise InternalError("read past end of rust buffer")
-        self.offset = end
-        return self._I64.unpack_from(self.data, offset)[0]
 
 class _UniffiRustBufferBuilder:
     """
