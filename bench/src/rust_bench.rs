@@ -333,7 +333,7 @@ pub fn main(args: &[String]) -> Result<(), BoxError> {
 /// plain thread the way `bindings/ffi`'s `blocking()` did it before commit 9909f4b
 /// (`RUNTIME.block_on` of a spawned task: two cross-thread hand-offs per call), then from a plain
 /// thread as it does now, with `block_on` of the future itself (no spawn). Concurrency 1, the
-/// core's post_comment and load_comments (20).
+/// core's post_comment and load_comments (20 and 100).
 pub fn diag(args: &[String]) -> Result<(), BoxError> {
     let url = arg(args, "--url").ok_or("diag needs --url")?;
     let room: i64 = arg(args, "--room").ok_or("diag needs --room")?.parse()?;
@@ -347,7 +347,7 @@ pub fn diag(args: &[String]) -> Result<(), BoxError> {
         .base_url(url)
         .build()?;
     let mut rows = Vec::new();
-    for call in ["post_comment", "load_comments_20"] {
+    for call in ["post_comment", "load_comments_20", "load_comments_100"] {
         let make = {
             let client = client.clone();
             move || {
@@ -359,10 +359,11 @@ pub fn diag(args: &[String]) -> Result<(), BoxError> {
                                 .await?;
                         }
                         _ => {
+                            let limit = if call == "load_comments_100" { 100 } else { 20 };
                             c.load_comments(&LoadCommentsParams {
                                 room_id: room,
                                 page: None,
-                                limit: Some(20),
+                                limit: Some(limit),
                             })
                             .await?;
                         }

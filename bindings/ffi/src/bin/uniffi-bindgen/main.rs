@@ -8,6 +8,7 @@
 
 mod kotlin;
 mod python;
+mod records;
 
 use std::fs;
 use std::path::{Path, PathBuf};

@@ -16,6 +16,8 @@
 //! * the imports of `platform` and `traceback`, which the generated code never uses (it reads
 //!   `sys.platform`), are dropped: they cost ~15 ms of module loading and regex compiling;
 //! * strings are read in one step ([`STRING_READ`]).
+//! * records read their fields inline from the stream's bytes instead of through one converter
+//!   call (or three, for an optional) per field ([`crate::records`]).
 //!
 //! The generator is pinned to one uniffi version; every patch checks that the code it replaces is
 //! exactly the shape it expects and fails the build otherwise, so a uniffi upgrade cannot silently
@@ -90,7 +92,8 @@ pub fn patch_module(source: &str) -> Result<String, String> {
         DATACLASS_STANDIN,
         "the dataclass import",
     )?;
-    let mut source = replace_once(&source, STRING_READ.0, STRING_READ.1, "the string reader")?;
+    let source = replace_once(&source, STRING_READ.0, STRING_READ.1, "the string reader")?;
+    let mut source = crate::records::patch_record_readers(&source)?;
     for module in UNUSED_IMPORTS {
         source = drop_unused_import(&source, module)?;
     }

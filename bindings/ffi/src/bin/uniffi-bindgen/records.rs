@@ -1,0 +1,434 @@
+//! The generated Python's record readers, rewritten to read their fields inline.
+//!
+//! UniFFI reads a record through one converter call per field, and an optional field through
+//! three or four (`_UniffiFfiConverterOptionalString.read(buf)` reads the flag with
+//! `buf.read_u8()`, then calls `_UniffiFfiConverterString.read(buf)`, which calls
+//! `buf.read_str()`). For a list of comments that is ~10 µs of calls per 16-field record, most of
+//! what `load_comments(limit=100)` costs in Python (bench/RESULTS.md, fix 5).
+//!
+//! Here each record's `read` is rewritten to take the stream's bytes and offset into locals and
+//! read the fields of known shape from them directly: integers and floats (consecutive ones with
+//! one precompiled `struct`), booleans, strings, their optional forms, and custom types that
+//! are strings. Every other field (enums, nested records, sequences, JSON values) is read by its
+//! own converter, as before, with the offset handed over and taken back. The result is the same
+//! object built by the same constructor; the same reads past the end, negative lengths and bad
+//! flag bytes raise the same `InternalError`.
+//!
+//! Every record of the module must have a reader of the expected shape, or the build fails.
+
+use std::collections::{BTreeSet, HashSet};
+
+/// How one field is read.
+#[derive(Debug, Clone, PartialEq)]
+enum Field {
+    /// A fixed-size value: its `struct` code and size in bytes.
+    Fixed(char, usize),
+    /// A boolean: one byte, anything but 0 is true (UniFFI's own rule).
+    Bool,
+    /// A string: i32 length, then UTF-8.
+    Str,
+    /// A flag byte (0 or 1), then the value when it is 1.
+    Optional(Box<Field>),
+    /// Read by the named converter, through the stream.
+    Converter(String),
+}
+
+const READ_PAST_END: &str = "raise InternalError(\"read past end of rust buffer\")";
+
+/// The fixed-size primitive converters and their `struct` codes.
+fn fixed(name: &str) -> Option<Field> {
+    let (code, size) = match name {
+        "Int8" => ('b', 1),
+        "UInt8" => ('B', 1),
+        "Int16" => ('h', 2),
+        "UInt16" => ('H', 2),
+        "Int32" => ('i', 4),
+        "UInt32" => ('I', 4),
+        "Int64" => ('q', 8),
+        "UInt64" => ('Q', 8),
+        "Float32" => ('f', 4),
+        "Float64" => ('d', 8),
+        _ => return None,
+    };
+    Some(Field::Fixed(code, size))
+}
+
+/// What the converter `_UniffiFfiConverter{name}` reads, as far as it can be read inline.
+fn classify(source: &str, name: &str) -> Field {
+    let converter = || Field::Converter(format!("_UniffiFfiConverter{name}"));
+    if let Some(f) = fixed(name) {
+        return f;
+    }
+    match name {
+        "Boolean" => return Field::Bool,
+        "String" => return Field::Str,
+        _ => {}
+    }
+    if let Some(inner) = name.strip_prefix("Optional") {
+        return match classify(source, inner) {
+            Field::Converter(_) | Field::Optional(_) => converter(),
+            f => Field::Optional(Box::new(f)),
+        };
+    }
+    // A custom type whose reader hands over to another converter (`Timestamp` is a string).
+    let header = format!("\nclass _UniffiFfiConverter{name}:\n");
+    if let Some(start) = source.find(&header) {
+        let body_start = start + header.len();
+        let body_end = source[body_start..]
+            .find("\nclass ")
+            .map_or(source.len(), |e| body_start + e);
+        let body = &source[body_start..body_end];
+        let marker = "    @staticmethod\n    def read(buf):\n        return _UniffiFfiConverter";
+        if let Some(at) = body.find(marker) {
+            let rest = &body[at + marker.len()..];
+            if let Some(inner) = rest
+                .split('\n')
+                .next()
+                .and_then(|l| l.strip_suffix(".read(buf)"))
+            {
+                if inner.chars().all(|c| c == '_' || c.is_ascii_alphanumeric()) {
+                    return match classify(source, inner) {
+                        Field::Converter(_) => converter(),
+                        f => f,
+                    };
+                }
+            }
+        }
+    }
+    converter()
+}
+
+/// The Python lines that read `field` into `var`, at `indent` spaces.
+fn read_lines(field: &Field, var: &str, indent: usize, out: &mut Vec<String>) {
+    let pad = " ".repeat(indent);
+    let mut line = |s: &str| out.push(format!("{pad}{s}"));
+    match field {
+        Field::Fixed(code, size) => {
+            line(&format!("{var} = _uniffi_unpack_{code}(d, o)[0]"));
+            line(&format!("o += {size}"));
+        }
+        Field::Bool => {
+            line(&format!("{var} = d[o] != 0"));
+            line("o += 1");
+        }
+        Field::Str => {
+            line("size = _uniffi_unpack_i(d, o)[0]");
+            line("if size < 0:");
+            line("    raise InternalError(\"Unexpected negative string length\")");
+            line("o += 4");
+            line("end = o + size");
+            line("if end > n:");
+            line(&format!("    {READ_PAST_END}"));
+            line(&format!("{var} = d[o:end].decode(\"utf-8\")"));
+            line("o = end");
+        }
+        Field::Optional(inner) => {
+            line("flag = d[o]");
+            line("o += 1");
+            line("if flag == 1:");
+            read_lines(inner, var, indent + 4, out);
+            let mut line = |s: &str| out.push(format!("{pad}{s}"));
+            line("elif flag == 0:");
+            line(&format!("    {var} = None"));
+            line("else:");
+            line("    raise InternalError(\"Unexpected flag byte for optional type\")");
+        }
+        Field::Converter(name) => {
+            line("buf.offset = o");
+            line(&format!("{var} = {name}.read(buf)"));
+            line("o = buf.offset");
+        }
+    }
+}
+
+/// The body of a rewritten `read`: `fields` are (name, how it is read); consecutive fixed-size
+/// fields are unpacked together. Adds the `struct` formats it uses to `formats`.
+fn reader(record: &str, fields: &[(String, Field)], formats: &mut BTreeSet<String>) -> String {
+    let mut body = Vec::new();
+    let mut i = 0;
+    while i < fields.len() {
+        let run: Vec<(char, usize)> = fields[i..]
+            .iter()
+            .map_while(|(_, f)| match f {
+                Field::Fixed(code, size) => Some((*code, *size)),
+                _ => None,
+            })
+            .collect();
+        if run.len() > 1 {
+            let format: String = run.iter().map(|(c, _)| *c).collect();
+            let vars: Vec<String> = (i..i + run.len()).map(|k| format!("f{k}")).collect();
+            body.push(format!(
+                "            {} = _uniffi_unpack_{format}(d, o)",
+                vars.join(", ")
+            ));
+            body.push(format!(
+                "            o += {}",
+                run.iter().map(|(_, s)| s).sum::<usize>()
+            ));
+            formats.insert(format);
+            i += run.len();
+            continue;
+        }
+        let field = &fields[i].1;
+        collect_formats(field, formats);
+        read_lines(field, &format!("f{i}"), 12, &mut body);
+        i += 1;
+    }
+    let args: Vec<String> = fields
+        .iter()
+        .enumerate()
+        .map(|(k, (name, _))| format!("            {name}=f{k},\n"))
+        .collect();
+    format!(
+        "    @staticmethod
+    def read(buf):
+        # qiscus: the fields are read inline from the stream's bytes (uniffi-bindgen/records.rs).
+        # A fixed-size read past the end raises struct.error, a flag byte past it IndexError, and
+        # strings are checked against the length, so `o` never passes `n`.
+        d = buf.data
+        n = buf.len
+        o = buf.offset
+        try:
+{}
+        except (IndexError, struct.error):
+            {READ_PAST_END} from None
+        buf.offset = o
+        return {record}(
+{}        )
+",
+        body.join("\n"),
+        args.concat()
+    )
+}
+
+fn collect_formats(field: &Field, formats: &mut BTreeSet<String>) {
+    match field {
+        Field::Fixed(code, _) => {
+            formats.insert(code.to_string());
+        }
+        Field::Str => {
+            formats.insert("i".into());
+        }
+        Field::Optional(inner) => collect_formats(inner, formats),
+        Field::Bool | Field::Converter(_) => {}
+    }
+}
+
+const CONVERTER_PREFIX: &str = "\nclass _UniffiFfiConverterType";
+const CONVERTER_SUFFIX: &str = "(_UniffiConverterRustBuffer):\n";
+const READ_START: &str = "    @staticmethod\n    def read(buf):\n        return ";
+
+/// Rewrites every record reader of a generated module (see the module docs).
+pub fn patch_record_readers(source: &str) -> Result<String, String> {
+    let records: HashSet<&str> = source
+        .match_indices("\n@dataclass\nclass ")
+        .filter_map(|(at, m)| {
+            let rest = &source[at + m.len()..];
+            rest.split(":\n").next()
+        })
+        .filter(|name| source.contains(&format!("{CONVERTER_PREFIX}{name}{CONVERTER_SUFFIX}")))
+        .collect();
+    let mut out = String::with_capacity(source.len() + source.len() / 4);
+    let mut formats = BTreeSet::new();
+    let mut rewritten = HashSet::new();
+    let mut first_reader = None;
+    let mut rest = source;
+    while let Some(at) = rest.find(CONVERTER_PREFIX) {
+        let header_end = at + CONVERTER_PREFIX.len();
+        let line_end = rest[header_end..]
+            .find('\n')
+            .map_or(rest.len(), |e| header_end + e + 1);
+        let Some(name) = rest[header_end..line_end].strip_suffix(CONVERTER_SUFFIX) else {
+            out.push_str(&rest[..header_end]);
+            rest = &rest[header_end..];
+            continue;
+        };
+        let body_start = line_end;
+        let call = format!("{READ_START}{name}(\n");
+        if !records.contains(name) || !rest[body_start..].starts_with(&call) {
+            out.push_str(&rest[..body_start]);
+            rest = &rest[body_start..];
+            continue;
+        }
+        let mut fields = Vec::new();
+        let mut cursor = body_start + call.len();
+        loop {
+            let line_end = rest[cursor..]
+                .find('\n')
+                .map(|e| cursor + e)
+                .ok_or_else(|| format!("the reader of {name} ends early"))?;
+            let line = &rest[cursor..line_end];
+            cursor = line_end + 1;
+            if line == "        )" {
+                break;
+            }
+            let parsed = line
+                .strip_prefix("            ")
+                .and_then(|l| l.strip_suffix(".read(buf),"))
+                .and_then(|l| l.split_once("=_UniffiFfiConverter"))
+                .filter(|(field, conv)| {
+                    [field, conv].iter().all(|s| {
+                        !s.is_empty() && s.chars().all(|c| c == '_' || c.is_ascii_alphanumeric())
+                    })
+                });
+            let Some((field, conv)) = parsed else {
+                return Err(format!(
+                    "the reader of {name} changed shape: unexpected line {line:?}"
+                ));
+            };
+            fields.push((field.to_string(), classify(source, conv)));
+        }
+        first_reader.get_or_insert(out.len() + at + 1);
+        out.push_str(&rest[..body_start]);
+        out.push_str(&reader(name, &fields, &mut formats));
+        rewritten.insert(name);
+        rest = &rest[cursor..];
+    }
+    out.push_str(rest);
+    let mut missing: Vec<&&str> = records.difference(&rewritten).collect();
+    if !missing.is_empty() {
+        missing.sort();
+        return Err(format!(
+            "the record readers changed shape: no reader of the expected shape for {missing:?}"
+        ));
+    }
+    let Some(first) = first_reader else {
+        return Ok(out);
+    };
+    let unpackers: String = formats
+        .iter()
+        .map(|f| format!("_uniffi_unpack_{f} = struct.Struct(\">{f}\").unpack_from\n"))
+        .collect();
+    out.insert_str(
+        first,
+        &format!(
+            "# qiscus: the struct readers of the inline record readers (uniffi-bindgen/records.rs).\n{unpackers}\n"
+        ),
+    );
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A module of the generated shape: a record of every field form, a custom type that is a
+    /// string, an enum, and a record-less converter.
+    const GENERATED: &str = "\
+import struct
+
+class _UniffiFfiConverterTypeStamp:
+    @staticmethod
+    def write(value, buf):
+        _UniffiFfiConverterString.write(value, buf)
+
+    @staticmethod
+    def read(buf):
+        return _UniffiFfiConverterString.read(buf)
+
+@dataclass
+class Thing:
+    def __init__(self, *, id:int, count:int, name:str):
+        pass
+
+class _UniffiFfiConverterTypeThing(_UniffiConverterRustBuffer):
+    @staticmethod
+    def read(buf):
+        return Thing(
+            id=_UniffiFfiConverterInt64.read(buf),
+            count=_UniffiFfiConverterUInt32.read(buf),
+            name=_UniffiFfiConverterString.read(buf),
+            note=_UniffiFfiConverterOptionalString.read(buf),
+            flag=_UniffiFfiConverterBoolean.read(buf),
+            when=_UniffiFfiConverterOptionalTypeStamp.read(buf),
+            size=_UniffiFfiConverterOptionalUInt64.read(buf),
+            kind=_UniffiFfiConverterTypeKind.read(buf),
+            ratio=_UniffiFfiConverterFloat64.read(buf),
+        )
+
+    @staticmethod
+    def write(value, buf):
+        pass
+
+class _UniffiFfiConverterTypeKind(_UniffiConverterRustBuffer):
+    @staticmethod
+    def read(buf):
+        variant = buf.read_i32()
+";
+
+    #[test]
+    fn classifies_fields_and_resolves_string_custom_types() {
+        assert_eq!(classify(GENERATED, "UInt16"), Field::Fixed('H', 2));
+        assert_eq!(classify(GENERATED, "TypeStamp"), Field::Str);
+        assert_eq!(
+            classify(GENERATED, "OptionalTypeStamp"),
+            Field::Optional(Box::new(Field::Str))
+        );
+        let nested = Field::Converter("_UniffiFfiConverterOptionalOptionalString".into());
+        assert_eq!(classify(GENERATED, "OptionalOptionalString"), nested);
+        let json = "\nclass _UniffiFfiConverterTypeJson:\n    @staticmethod\n    def read(buf):\n        builtin_value = _UniffiFfiConverterString.read(buf)\n        return json.loads(builtin_value)\n";
+        assert_eq!(
+            classify(json, "TypeJson"),
+            Field::Converter("_UniffiFfiConverterTypeJson".into())
+        );
+    }
+
+    #[test]
+    fn rewrites_record_readers() {
+        let out = patch_record_readers(GENERATED).unwrap();
+        let reader = &out[out.find("class _UniffiFfiConverterTypeThing").unwrap()..];
+        for expected in [
+            "        d = buf.data\n        n = buf.len\n        o = buf.offset\n",
+            // two fixed-size fields in a row: one struct
+            "            f0, f1 = _uniffi_unpack_qI(d, o)\n            o += 12\n",
+            "            f2 = d[o:end].decode(\"utf-8\")\n",
+            // the optional custom string type
+            "            if flag == 1:\n                size = _uniffi_unpack_i(d, o)[0]\n",
+            "                f5 = d[o:end].decode(\"utf-8\")\n",
+            "            f4 = d[o] != 0\n",
+            "                f6 = _uniffi_unpack_Q(d, o)[0]\n",
+            // the enum through its own converter, the offset handed over and back
+            "            buf.offset = o\n            f7 = _UniffiFfiConverterTypeKind.read(buf)\n            o = buf.offset\n",
+            "            f8 = _uniffi_unpack_d(d, o)[0]\n",
+            "        buf.offset = o\n        return Thing(\n            id=f0,\n",
+            "            ratio=f8,\n        )\n\n    @staticmethod\n    def write(value, buf):\n",
+        ] {
+            assert!(reader.contains(expected), "missing {expected:?} in\n{reader}");
+        }
+        // The struct readers are defined once, before the first rewritten reader.
+        let defs = out.find("_uniffi_unpack_qI = struct.Struct(\">qI\").unpack_from\n");
+        assert!(defs.is_some_and(|d| d < out.find("class _UniffiFfiConverterTypeThing").unwrap()));
+        for f in ["Q", "d", "i"] {
+            let def = format!("_uniffi_unpack_{f} = struct.Struct(\">{f}\").unpack_from\n");
+            assert_eq!(out.matches(&def).count(), 1, "{def}");
+        }
+        // Everything else is untouched.
+        assert!(out.contains("    def read(buf):\n        variant = buf.read_i32()\n"));
+        assert!(out.contains("        return _UniffiFfiConverterString.read(buf)\n"));
+    }
+
+    #[test]
+    fn a_module_without_records_is_unchanged() {
+        let plain = "import struct\n\nclass _UniffiFfiConverterString:\n    pass\n";
+        assert_eq!(patch_record_readers(plain).unwrap(), plain);
+    }
+
+    #[test]
+    fn refuses_record_readers_of_another_shape() {
+        let odd = GENERATED.replace(
+            "            ratio=_UniffiFfiConverterFloat64.read(buf),\n",
+            "            ratio=float(buf.read_double()),\n",
+        );
+        let err = patch_record_readers(&odd).unwrap_err();
+        assert!(err.contains("reader of Thing changed shape"), "{err}");
+        let classmethod = GENERATED.replace(
+            "class _UniffiFfiConverterTypeThing(_UniffiConverterRustBuffer):\n    @staticmethod",
+            "class _UniffiFfiConverterTypeThing(_UniffiConverterRustBuffer):\n    @classmethod",
+        );
+        let err = patch_record_readers(&classmethod).unwrap_err();
+        assert!(
+            err.contains("no reader of the expected shape") && err.contains("Thing"),
+            "{err}"
+        );
+    }
+}
