@@ -1,4 +1,4 @@
-//! The patch applied to UniFFI's generated Kotlin.
+//! The patches applied to UniFFI's generated Kotlin.
 //!
 //! Every call into Rust — the call itself, and the helper calls around it (cloning the object
 //! handle, allocating the argument buffer, freeing the result buffer) — creates a new
@@ -10,6 +10,19 @@
 //! callback calling Rust — get their own), resets it, and puts it back when the call is over.
 //! JNA writes the reset fields to native memory before every call and reads them back after, as
 //! before.
+//!
+//! Every `RustBuffer` struct — JNA makes one for every buffer a call returns by value, the
+//! generated code one for every argument it lowers — took its 24 bytes from JNA's `Memory`, which
+//! registers each block in a global `ConcurrentHashMap` and JNA's cleaner (JFR: `Memory.<init>`
+//! and that map's resizing were two thirds of the samples of a call that passes and returns one
+//! string). The patched struct overrides `Structure.autoAllocate` with `UniffiStructMemory`: a
+//! block of its own, malloc'ed, zeroed and freed by a `java.lang.ref.Cleaner` once the struct is
+//! unreachable, without the global map.
+//!
+//! Lifting reads the result from a heap copy of the Rust buffer (one bulk copy) instead of a
+//! direct `ByteBuffer` over native memory, so that strings decode straight from that array: the
+//! generated reader made a `ByteArray` and copied each string into it before decoding (JFR: half
+//! of the Java samples of a blocking `load_comments(limit = 100)` were string reads).
 //!
 //! As for Python, the generator is pinned to one uniffi version and the patch checks that the code
 //! it replaces has exactly the expected shape; a uniffi upgrade fails the build instead of
@@ -52,6 +65,78 @@ internal val uniffiCallStatusPool: ThreadLocal<ArrayDeque<UniffiRustCallStatus>>
     ThreadLocal.withInitial { ArrayDeque<UniffiRustCallStatus>() }
 ";
 
+const LIFT_FROM_BUFFER: (&str, &str) = (
+    "    fun liftFromRustBuffer(rbuf: RustBuffer.ByValue): KotlinType {
+        val byteBuf = rbuf.asByteBuffer()!!
+",
+    "    fun liftFromRustBuffer(rbuf: RustBuffer.ByValue): KotlinType {
+        // qiscus: read from one heap copy of the buffer, so that strings decode from its array.
+        val byteBuf = ByteBuffer.wrap(rbuf.data?.getByteArray(0, rbuf.len.toInt()) ?: ByteArray(0))
+            .order(ByteOrder.BIG_ENDIAN)
+",
+);
+
+const STRING_READ: (&str, &str) = (
+    "    override fun read(buf: ByteBuffer): String {
+        val len = buf.getInt()
+        val byteArr = ByteArray(len)
+        buf.get(byteArr)
+        return byteArr.toString(Charsets.UTF_8)
+    }
+",
+    "    override fun read(buf: ByteBuffer): String {
+        val len = buf.getInt()
+        if (!buf.hasArray() || len < 0 || len > buf.remaining()) {
+            val byteArr = ByteArray(len)
+            buf.get(byteArr)
+            return byteArr.toString(Charsets.UTF_8)
+        }
+        // qiscus: decoded straight from the heap buffer's array (see liftFromRustBuffer).
+        val start = buf.position()
+        buf.position(start + len)
+        return String(buf.array(), buf.arrayOffset() + start, len, Charsets.UTF_8)
+    }
+",
+);
+
+const RUST_BUFFER_CLASSES: &str = "    class ByValue: RustBuffer(), Structure.ByValue
+    class ByReference: RustBuffer(), Structure.ByReference
+";
+
+const RUST_BUFFER_MEMORY: &str = "
+    // qiscus: the struct's own 24 bytes come from UniffiStructMemory instead of JNA's Memory.
+    override fun autoAllocate(size: Int): com.sun.jna.Memory = UniffiStructMemory(size)
+";
+
+const AFTER_RUST_BUFFER: &str =
+    "// This is a helper for safely passing byte references into the rust code.\n";
+
+const STRUCT_MEMORY: &str = "\
+// qiscus: native memory for the RustBuffer structs JNA makes for every buffer returned by value
+// (and for every one made in Kotlin): malloc'ed, zeroed, and freed by a java.lang.ref.Cleaner once
+// the struct is unreachable, like JNA's own Memory, but without registering each block in JNA's
+// global map of allocations, whose updates and resizing were most of the cost of a call.
+internal class UniffiStructMemory(size: Int) : com.sun.jna.Memory() {
+    init {
+        val address = Native.malloc(size.toLong())
+        if (address == 0L) {
+            throw OutOfMemoryError(\"cannot allocate $size bytes of native memory\")
+        }
+        peer = address
+        this.size = size.toLong()
+        clear()
+        uniffiStructMemoryCleaner.register(this, UniffiFreeNative(address))
+    }
+}
+
+private class UniffiFreeNative(private val address: Long) : Runnable {
+    override fun run() = Native.free(address)
+}
+
+private val uniffiStructMemoryCleaner: java.lang.ref.Cleaner = java.lang.ref.Cleaner.create()
+
+";
+
 /// Patches every generated `.kt` file under `dir`; returns the files patched.
 pub fn patch_dir(dir: &Path) -> Result<Vec<PathBuf>, String> {
     crate::patch_files(dir, "kt", patch_source)
@@ -59,11 +144,30 @@ pub fn patch_dir(dir: &Path) -> Result<Vec<PathBuf>, String> {
 
 /// Applies the patch to one generated file.
 pub fn patch_source(source: &str) -> Result<String, String> {
-    replace_once(
+    let source = replace_once(
         source,
         CALL_WITH_ERROR,
         CALL_WITH_ERROR_POOLED,
         "uniffiRustCallWithError",
+    )?;
+    let source = replace_once(
+        &source,
+        LIFT_FROM_BUFFER.0,
+        LIFT_FROM_BUFFER.1,
+        "liftFromRustBuffer",
+    )?;
+    let source = replace_once(&source, STRING_READ.0, STRING_READ.1, "the string reader")?;
+    let source = replace_once(
+        &source,
+        RUST_BUFFER_CLASSES,
+        &format!("{RUST_BUFFER_CLASSES}{RUST_BUFFER_MEMORY}"),
+        "the RustBuffer struct classes",
+    )?;
+    replace_once(
+        &source,
+        AFTER_RUST_BUFFER,
+        &format!("{STRUCT_MEMORY}{AFTER_RUST_BUFFER}"),
+        "the comment after RustBuffer",
     )
 }
 
@@ -71,10 +175,16 @@ pub fn patch_source(source: &str) -> Result<String, String> {
 mod tests {
     use super::*;
 
+    fn generated() -> String {
+        format!(
+            "package qiscus\n\nopen class RustBuffer : Structure() {{\n{RUST_BUFFER_CLASSES}}}\n\n{AFTER_RUST_BUFFER}\n{CALL_WITH_ERROR}\n{}\n{}\nfun other() {{}}\n",
+            LIFT_FROM_BUFFER.0, STRING_READ.0
+        )
+    }
+
     #[test]
     fn pools_the_call_status() {
-        let generated = format!("package qiscus\n\n{CALL_WITH_ERROR}\nfun other() {{}}\n");
-        let out = patch_source(&generated).unwrap();
+        let out = patch_source(&generated()).unwrap();
         assert!(out.contains("val pool = uniffiCallStatusPool.get()"));
         assert!(out.contains("internal val uniffiCallStatusPool"));
         assert!(!out.contains("var status = UniffiRustCallStatus()"));
@@ -82,12 +192,41 @@ mod tests {
     }
 
     #[test]
+    fn lifts_from_a_heap_copy_and_decodes_strings_from_its_array() {
+        let out = patch_source(&generated()).unwrap();
+        assert!(out.contains(
+            "val byteBuf = ByteBuffer.wrap(rbuf.data?.getByteArray(0, rbuf.len.toInt())"
+        ));
+        assert!(!out.contains("val byteBuf = rbuf.asByteBuffer()!!"));
+        assert!(out.contains(
+            "return String(buf.array(), buf.arrayOffset() + start, len, Charsets.UTF_8)"
+        ));
+    }
+
+    #[test]
+    fn gives_rust_buffers_their_own_memory_class() {
+        let out = patch_source(&generated()).unwrap();
+        let class = out.find("open class RustBuffer").unwrap();
+        let over = out.find("override fun autoAllocate(size: Int)").unwrap();
+        let memory = out.find("internal class UniffiStructMemory").unwrap();
+        assert!(class < over && over < memory);
+        assert!(memory < out.find(AFTER_RUST_BUFFER).unwrap());
+        assert_eq!(out.matches("class UniffiStructMemory").count(), 1);
+    }
+
+    #[test]
     fn refuses_code_of_another_shape() {
-        let changed = CALL_WITH_ERROR.replace("var status", "val status");
+        let changed = generated().replace("var status", "val status");
         let err = patch_source(&changed).unwrap_err();
         assert!(
             err.contains("uniffiRustCallWithError was not found"),
             "{err}"
         );
+        let changed = generated().replace(
+            "val byteArr = ByteArray(len)",
+            "val byteArr = ByteArray(len + 0)",
+        );
+        let err = patch_source(&changed).unwrap_err();
+        assert!(err.contains("the string reader was not found"), "{err}");
     }
 }

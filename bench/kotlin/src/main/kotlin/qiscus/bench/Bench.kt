@@ -2,6 +2,7 @@
 // java.net.http.HttpClient + Jackson, the same requests to the same server in the same run.
 //
 //   java -cp CLASSPATH qiscus.bench.BenchKt clients --url URL --room N [--secs 2] [--rounds 2] [--only CALL]
+//   java -cp CLASSPATH qiscus.bench.BenchKt lift --url URL --room N [--secs 3]   (diagnosis: see liftLoop)
 //
 // Prints a JSON array of rows (the same keys as bench_python.py and the Rust bench).
 //
@@ -22,6 +23,7 @@ import kotlinx.coroutines.awaitAll
 import kotlinx.coroutines.future.await
 import kotlinx.coroutines.runBlocking
 import qiscus.Client
+import qiscus.core.FfiConverterSequenceTypeComment
 import qiscus.core.LoadCommentsParams
 import qiscus.core.LoginOrRegisterParams
 import qiscus.core.Payload
@@ -226,7 +228,73 @@ fun row(form: String, call: String, conc: Int, ours: String, peer: String, o: Sa
     )
 }
 
+// `lift --url URL --room N [--secs 3]`: diagnosis only, not part of the table. The Kotlin side of
+// a load_comments(limit = 100) result on one thread: the 100 comments lowered into a Rust buffer
+// and lifted back, in a loop; prints microseconds per round trip.
+fun liftLoop(args: Array<String>) {
+    val url = arg(args, "--url") ?: error("--url")
+    val room = (arg(args, "--room") ?: "1").toLong()
+    val secs = (arg(args, "--secs") ?: "3").toDouble()
+    val comments = Client(APP_ID, SECRET, url).loadCommentsBlocking(LoadCommentsParams(room, null, 100u))
+    val conv = FfiConverterSequenceTypeComment
+    fun loop(seconds: Double): Pair<Long, Double> {
+        var n = 0L
+        val start = System.nanoTime()
+        val end = start + (seconds * 1e9).toLong()
+        while (System.nanoTime() < end) {
+            check(conv.lift(conv.lower(comments)).size == comments.size)
+            n++
+        }
+        return n to (System.nanoTime() - start) / 1e3 / n
+    }
+    loop(secs)
+    val (n, us) = loop(secs)
+    println("lower+lift of ${comments.size} comments: %.1f us (%d round trips)".format(us, n))
+    // The read alone, from a direct buffer over the lowered bytes and from a heap copy of them.
+    val rbuf = conv.lower(comments)
+    val direct = rbuf.data!!.getByteBuffer(0, rbuf.len).order(java.nio.ByteOrder.BIG_ENDIAN)
+    val heap = java.nio.ByteBuffer.wrap(rbuf.data!!.getByteArray(0, rbuf.len.toInt())).order(java.nio.ByteOrder.BIG_ENDIAN)
+    for ((label, buf) in listOf("direct" to direct, "heap" to heap, "direct" to direct, "heap" to heap)) {
+        var reads = 0L
+        val start = System.nanoTime()
+        val end = start + (secs * 1e9).toLong()
+        while (System.nanoTime() < end) {
+            buf.position(0)
+            check(conv.read(buf).size == comments.size)
+            reads++
+        }
+        println("read of ${comments.size} comments from a $label buffer: %.1f us".format((System.nanoTime() - start) / 1e3 / reads))
+    }
+    println("lowered: ${rbuf.len} bytes")
+    check(conv.lift(rbuf).size == comments.size)
+    // Calls without I/O: what a call into Rust costs on the Kotlin side.
+    val client = Client(APP_ID, SECRET, url)
+    val params = LoginOrRegisterParams(SENDER, SENDER_NAME, PASSWORD)
+    val user = client.loginOrRegisterBlocking(params)
+    val timed = listOf<Pair<String, () -> Any>>(
+        "timestampToUnixMillis(String): 1 call" to { qiscus.timestampToUnixMillis("2026-11-26T21:14:23Z")!! },
+        "client.appId(): 3 calls (clone handle, call, free)" to { client.appId() },
+        "LoginOrRegisterParams lower + lift" to {
+            qiscus.core.FfiConverterTypeLoginOrRegisterParams.lift(qiscus.core.FfiConverterTypeLoginOrRegisterParams.lower(params))
+        },
+        "User lower + lift" to { qiscus.core.FfiConverterTypeUser.lift(qiscus.core.FfiConverterTypeUser.lower(user)) },
+    )
+    for (round in 0 until 2) {
+        for ((label, f) in timed) {
+            var k = 0L
+            val start = System.nanoTime()
+            val end = start + (secs * 1e9).toLong()
+            while (System.nanoTime() < end) {
+                f()
+                k++
+            }
+            if (round == 1) println("%-52s %.2f us".format(label, (System.nanoTime() - start) / 1e3 / k))
+        }
+    }
+}
+
 fun main(args: Array<String>) {
+    if (args.firstOrNull() == "lift") return liftLoop(args)
     require(args.firstOrNull() == "clients") { "usage: clients --url URL --room N [--secs 2] [--rounds 2] [--only CALL] [--forms blocking,coroutines]" }
     val url = arg(args, "--url") ?: error("--url")
     val room = (arg(args, "--room") ?: "1").toLong()

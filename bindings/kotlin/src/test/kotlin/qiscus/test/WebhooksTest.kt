@@ -136,4 +136,35 @@ class WebhooksTest {
         assertEquals(1494530064000L, timestampToUnixMillis("2017-05-11T19:14:24.000000Z"))
         assertNull(timestampToUnixMillis("yesterday"))
     }
+
+    @Test
+    fun `buffers crossing the FFI have their own zeroed native memory`() {
+        // The generated RustBuffer struct takes its memory from UniffiStructMemory (a patch of
+        // uniffi-bindgen), not from JNA's Memory: each struct its own block, zeroed.
+        val structs = List(3) { qiscus.RustBuffer.ByValue() }
+        for (s in structs) {
+            assertTrue(s.pointer is qiscus.UniffiStructMemory)
+            assertEquals(0L, s.pointer.getLong(0))
+            assertEquals(0L, s.pointer.getLong(8))
+            assertEquals(0L, s.pointer.getLong(16))
+        }
+        assertEquals(3, structs.map { com.sun.jna.Pointer.nativeValue(it.pointer) }.toSet().size)
+    }
+
+    @Test
+    fun `calls with several buffer arguments keep them apart, call after call`() {
+        // Two byte arrays per call, each lowered into a buffer passed by value: if two argument
+        // structs shared memory, the signature would be of the wrong token or body. The GC runs
+        // meanwhile, so struct memory freed by the cleaner is reused by later calls.
+        repeat(20_000) { i ->
+            val key = "token-$i".toByteArray()
+            val data = "{\"n\":$i}".toByteArray()
+            val signature = signWebhookBody(key, data)
+            assertEquals(hmac(key, data), signature)
+            if (i % 1000 == 0) {
+                verifyWebhookSignature(key, data, signature)
+                System.gc()
+            }
+        }
+    }
 }
