@@ -170,6 +170,52 @@ def test_buffer_stream_reads_exactly_what_is_there() -> None:
         assert short.remaining() == 2  # a failed read consumes nothing
 
 
+def test_buffer_scopes_free_the_buffer_and_drop_the_builder_on_errors() -> None:
+    # The scopes around every lift and lower (uniffi-bindgen patches them into small classes):
+    # a consumed buffer is freed whether the read succeeds, leaves bytes over, or fails.
+    import ctypes
+
+    data = b"\x00\x00\x00\x02hi"
+    raw = ctypes.create_string_buffer(data, len(data))
+
+    class Buffer:
+        def __init__(self) -> None:
+            self.data = ctypes.cast(raw, ctypes.POINTER(ctypes.c_char))
+            self.len = len(data)
+            self.freed = 0
+
+        def free(self) -> None:
+            self.freed += 1
+
+    for module in (generated_core, generated_client):
+        scope = module._UniffiRustBuffer.consume_with_stream
+        whole = Buffer()
+        with scope(whole) as stream:
+            assert stream.read_str() == "hi"
+        assert whole.freed == 1
+        junk = Buffer()
+        with pytest.raises(RuntimeError, match="junk data"):
+            with scope(junk) as stream:
+                stream.read_u8()
+        assert junk.freed == 1
+        failed = Buffer()
+        with pytest.raises(ValueError):
+            with scope(failed) as stream:
+                raise ValueError("read failed")
+        assert failed.freed == 1
+
+        with module._UniffiRustBuffer.alloc_with_builder() as builder:
+            builder.write_i32(7)
+        assert bytes(builder.data) == b"\x00\x00\x00\x07"
+        with pytest.raises(ValueError):
+            with module._UniffiRustBuffer.alloc_with_builder() as builder:
+                builder.write_i32(7)
+                raise ValueError("write failed")
+        assert builder.data is None
+        rbuf = module._UniffiFfiConverterString.lower("héllo")
+        assert module._UniffiFfiConverterString.lift(rbuf) == "héllo"
+
+
 def _record_samples() -> list[tuple[str, object]]:
     # Records whose readers cover every field form read inline (uniffi-bindgen/records.rs):
     # fixed-size runs, booleans, strings, optionals of each (set and unset), a custom type that is

@@ -126,3 +126,45 @@ class _UniffiRustBufferBuilder:
     write_c_size_t = _writer("@N")
     del _writer
 
+
+class _UniffiConsumeScope:
+    # qiscus: `with rbuf.consume_with_stream() as stream:` — the stream over a buffer that is freed
+    # on the way out, after checking that it was read to the end (unless reading it failed).
+    __slots__ = ("rbuf", "stream")
+
+    def __init__(self, rbuf):
+        self.rbuf = rbuf
+        self.stream = None
+
+    def __enter__(self):
+        try:
+            self.stream = _UniffiRustBufferStream.from_rust_buffer(self.rbuf)
+        except BaseException:
+            self.rbuf.free()
+            raise
+        return self.stream
+
+    def __exit__(self, kind, value, traceback):
+        try:
+            remaining = self.stream.remaining()
+            if kind is None and remaining != 0:
+                raise RuntimeError(f"junk data left in buffer at end of consume_with_stream {remaining}")
+        finally:
+            self.rbuf.free()
+        return False
+
+class _UniffiBuilderScope:
+    # qiscus: `with _UniffiRustBuffer.alloc_with_builder() as builder:` — a builder whose bytes
+    # are dropped if the block fails.
+    __slots__ = ("builder",)
+
+    def __init__(self):
+        self.builder = _UniffiRustBufferBuilder()
+
+    def __enter__(self):
+        return self.builder
+
+    def __exit__(self, kind, value, traceback):
+        if kind is not None:
+            self.builder.discard()
+        return False
