@@ -333,16 +333,25 @@ pub fn main(args: &[String]) -> Result<(), BoxError> {
 /// plain thread the way `bindings/ffi`'s `blocking()` did it before commit 9909f4b
 /// (`RUNTIME.block_on` of a spawned task: two cross-thread hand-offs per call), then from a plain
 /// thread as it does now, with `block_on` of the future itself (no spawn). Concurrency 1, the
-/// core's post_comment and load_comments (20 and 100).
+/// core's post_comment and load_comments (20 and 100). `--gap-us N` keeps the calling thread busy
+/// for N µs between calls (as a foreign caller is, lowering and lifting), which lets the runtime's
+/// workers go to sleep between calls; `--workers N` sets the runtime's worker threads.
 pub fn diag(args: &[String]) -> Result<(), BoxError> {
     let url = arg(args, "--url").ok_or("diag needs --url")?;
     let room: i64 = arg(args, "--room").ok_or("diag needs --room")?.parse()?;
     let secs: f64 = arg(args, "--secs").map_or(Ok(2.0), |s| s.parse())?;
-    let rt = Arc::new(
-        tokio::runtime::Builder::new_multi_thread()
-            .enable_all()
-            .build()?,
-    );
+    let gap = Duration::from_micros(arg(args, "--gap-us").map_or(Ok(0), |s| s.parse())?);
+    let busy = move || {
+        let until = Instant::now() + gap;
+        while Instant::now() < until {
+            std::hint::spin_loop();
+        }
+    };
+    let mut builder = tokio::runtime::Builder::new_multi_thread();
+    if let Some(n) = arg(args, "--workers") {
+        builder.worker_threads(n.parse()?);
+    }
+    let rt = Arc::new(builder.enable_all().build()?);
     let client = qiscus::Client::builder(APP_ID, SECRET)
         .base_url(url)
         .build()?;
@@ -382,6 +391,7 @@ pub fn diag(args: &[String]) -> Result<(), BoxError> {
                 let start = Instant::now();
                 let end = start + Duration::from_secs_f64(secs);
                 while Instant::now() < end {
+                    busy();
                     let t = Instant::now();
                     f()?;
                     s.latencies_us.push(t.elapsed().as_micros() as u32);
@@ -410,6 +420,7 @@ pub fn diag(args: &[String]) -> Result<(), BoxError> {
                     let start = Instant::now();
                     let end = start + Duration::from_secs_f64(secs);
                     while Instant::now() < end {
+                        busy();
                         let t = Instant::now();
                         make().await?;
                         s.latencies_us.push(t.elapsed().as_micros() as u32);

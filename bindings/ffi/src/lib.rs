@@ -46,10 +46,26 @@ uniffi::use_remote_type!(qiscus::JsonValue);
 static RUNTIME: Lazy<Runtime> = Lazy::new(|| {
     tokio::runtime::Builder::new_multi_thread()
         .thread_name("qiscus-rt")
+        .worker_threads(worker_threads(
+            std::env::var("QISCUS_WORKER_THREADS").ok().as_deref(),
+            std::thread::available_parallelism().map_or(1, |n| n.get()),
+        ))
         .enable_all()
         .build()
         .expect("the qiscus runtime could not start")
 });
+
+/// The runtime's worker threads: `QISCUS_WORKER_THREADS` when it is a positive number, else half
+/// the cores (at least one). The workers drive the sockets and timers and run the async calls;
+/// blocking calls run on their callers' threads, and the host language's threads do the rest of
+/// the work, so one worker per core only made the idle workers wake each other on every call (on
+/// 2 cores, a blocking call took ~20 µs longer with 2 workers than with 1: bench/RESULTS.md).
+fn worker_threads(setting: Option<&str>, cores: usize) -> usize {
+    setting
+        .and_then(|s| s.trim().parse::<usize>().ok())
+        .filter(|&n| n > 0)
+        .unwrap_or((cores / 2).max(1))
+}
 
 /// Awaits a spawned task and aborts it when dropped: cancelling the caller abandons the request.
 struct AbortOnDrop<T>(JoinHandle<T>);
@@ -629,5 +645,22 @@ impl ConformanceScenario {
     /// The normalised transcript, as JSON text.
     pub fn transcript_json(&self) -> String {
         self.with(|s| s.transcript().to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::worker_threads;
+
+    #[test]
+    fn worker_threads_are_half_the_cores_unless_set() {
+        assert_eq!(worker_threads(None, 1), 1);
+        assert_eq!(worker_threads(None, 2), 1);
+        assert_eq!(worker_threads(None, 8), 4);
+        assert_eq!(worker_threads(Some("3"), 8), 3);
+        assert_eq!(worker_threads(Some(" 2 "), 1), 2);
+        for ignored in ["0", "-1", "many", ""] {
+            assert_eq!(worker_threads(Some(ignored), 8), 4, "{ignored:?}");
+        }
     }
 }
