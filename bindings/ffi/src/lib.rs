@@ -6,7 +6,8 @@
 //! Python coroutine, a Kotlin `suspend fun`, a Swift `async` function) and `name_blocking` (for
 //! scripts and plain threads) — plus the webhook helpers.
 //!
-//! All calls run on one process-wide multi-thread tokio runtime shared by every client: a call is
+//! All calls run on one process-wide multi-thread tokio runtime shared by every client (one worker
+//! thread per core; `QISCUS_WORKER_THREADS` sets another number): a call is
 //! spawned onto it and awaited, so callers need no Rust reactor of their own, and a slow call
 //! never holds the caller's event loop or thread. Dropping (cancelling) the async form aborts the
 //! spawned request. A panic becomes [`Error::Internal`] instead of crashing the host.
@@ -55,16 +56,16 @@ static RUNTIME: Lazy<Runtime> = Lazy::new(|| {
         .expect("the qiscus runtime could not start")
 });
 
-/// The runtime's worker threads: `QISCUS_WORKER_THREADS` when it is a positive number, else half
-/// the cores (at least one). The workers drive the sockets and timers and run the async calls;
-/// blocking calls run on their callers' threads, and the host language's threads do the rest of
-/// the work, so one worker per core only made the idle workers wake each other on every call (on
-/// 2 cores, a blocking call took ~20 µs longer with 2 workers than with 1: bench/RESULTS.md).
+/// The runtime's worker threads: `QISCUS_WORKER_THREADS` when it is a positive number, else one
+/// per core (tokio's default). The workers drive the sockets and timers and run the async calls;
+/// blocking calls run on their callers' threads. On a 2-core machine one worker made blocking
+/// calls at concurrency 1 faster (the idle workers no longer wake each other on every call) and
+/// async calls slower (bench/RESULTS.md, "the runtime's workers"), so the default stays.
 fn worker_threads(setting: Option<&str>, cores: usize) -> usize {
     setting
         .and_then(|s| s.trim().parse::<usize>().ok())
         .filter(|&n| n > 0)
-        .unwrap_or((cores / 2).max(1))
+        .unwrap_or(cores.max(1))
 }
 
 /// Awaits a spawned task and aborts it when dropped: cancelling the caller abandons the request.
@@ -653,14 +654,14 @@ mod tests {
     use super::worker_threads;
 
     #[test]
-    fn worker_threads_are_half_the_cores_unless_set() {
+    fn worker_threads_are_one_per_core_unless_set() {
         assert_eq!(worker_threads(None, 1), 1);
-        assert_eq!(worker_threads(None, 2), 1);
-        assert_eq!(worker_threads(None, 8), 4);
+        assert_eq!(worker_threads(None, 8), 8);
+        assert_eq!(worker_threads(None, 0), 1);
         assert_eq!(worker_threads(Some("3"), 8), 3);
-        assert_eq!(worker_threads(Some(" 2 "), 1), 2);
+        assert_eq!(worker_threads(Some(" 1 "), 2), 1);
         for ignored in ["0", "-1", "many", ""] {
-            assert_eq!(worker_threads(Some(ignored), 8), 4, "{ignored:?}");
+            assert_eq!(worker_threads(Some(ignored), 8), 8, "{ignored:?}");
         }
     }
 }

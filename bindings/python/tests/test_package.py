@@ -170,6 +170,31 @@ def test_buffer_stream_reads_exactly_what_is_there() -> None:
         assert short.remaining() == 2  # a failed read consumes nothing
 
 
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="counts threads through /proc")
+def test_runtime_worker_threads_follow_the_environment() -> None:
+    # One worker per core unless QISCUS_WORKER_THREADS says otherwise (read when the runtime
+    # starts, at the first call). The runtime's threads are named qiscus-rt.
+    import os
+
+    script = textwrap.dedent(
+        """
+        import os, qiscus
+        client = qiscus.Client("app", "secret", base_url="http://127.0.0.1:9", max_retries=0)
+        try:
+            client.login_or_register_blocking(qiscus.LoginOrRegisterParams(email="a@example.com", username="A"))
+        except qiscus.QiscusError:
+            pass
+        names = [open(f"/proc/self/task/{t}/comm").read().strip() for t in os.listdir("/proc/self/task")]
+        print(names.count("qiscus-rt"))
+        """
+    )
+    for setting, expected in (("1", 1), ("3", 3), ("", os.cpu_count()), ("none", os.cpu_count())):
+        env = dict(os.environ, QISCUS_WORKER_THREADS=setting)
+        result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env)
+        assert result.returncode == 0, result.stderr
+        assert int(result.stdout) == expected, (setting, result.stdout)
+
+
 def test_buffer_scopes_free_the_buffer_and_drop_the_builder_on_errors() -> None:
     # The scopes around every lift and lower (uniffi-bindgen patches them into small classes):
     # a consumed buffer is freed whether the read succeeds, leaves bytes over, or fails.
