@@ -142,7 +142,7 @@ pub fn patch_dir(dir: &Path) -> Result<Vec<PathBuf>, String> {
     crate::patch_files(dir, "kt", patch_source)
 }
 
-/// Applies the patch to one generated file.
+/// Applies the patches to one generated file.
 pub fn patch_source(source: &str) -> Result<String, String> {
     let source = replace_once(
         source,

@@ -98,12 +98,20 @@ fn classify(source: &str, name: &str) -> Field {
     converter()
 }
 
-/// The Python lines that read `field` into `var`, at `indent` spaces.
-fn read_lines(field: &Field, var: &str, indent: usize, out: &mut Vec<String>) {
+/// The Python lines that read `field` into `var`, at `indent` spaces; adds the `struct` formats
+/// they use to `formats`.
+fn read_lines(
+    field: &Field,
+    var: &str,
+    indent: usize,
+    out: &mut Vec<String>,
+    formats: &mut BTreeSet<String>,
+) {
     let pad = " ".repeat(indent);
     let mut line = |s: &str| out.push(format!("{pad}{s}"));
     match field {
         Field::Fixed(code, size) => {
+            formats.insert(code.to_string());
             line(&format!("{var} = _uniffi_unpack_{code}(d, o)[0]"));
             line(&format!("o += {size}"));
         }
@@ -112,6 +120,7 @@ fn read_lines(field: &Field, var: &str, indent: usize, out: &mut Vec<String>) {
             line("o += 1");
         }
         Field::Str => {
+            formats.insert("i".into());
             line("size = _uniffi_unpack_i(d, o)[0]");
             line("if size < 0:");
             line("    raise InternalError(\"Unexpected negative string length\")");
@@ -126,7 +135,7 @@ fn read_lines(field: &Field, var: &str, indent: usize, out: &mut Vec<String>) {
             line("flag = d[o]");
             line("o += 1");
             line("if flag == 1:");
-            read_lines(inner, var, indent + 4, out);
+            read_lines(inner, var, indent + 4, out, formats);
             let mut line = |s: &str| out.push(format!("{pad}{s}"));
             line("elif flag == 0:");
             line(&format!("    {var} = None"));
@@ -169,9 +178,7 @@ fn reader(record: &str, fields: &[(String, Field)], formats: &mut BTreeSet<Strin
             i += run.len();
             continue;
         }
-        let field = &fields[i].1;
-        collect_formats(field, formats);
-        read_lines(field, &format!("f{i}"), 12, &mut body);
+        read_lines(&fields[i].1, &format!("f{i}"), 12, &mut body, formats);
         i += 1;
     }
     let args: Vec<String> = fields
@@ -199,19 +206,6 @@ fn reader(record: &str, fields: &[(String, Field)], formats: &mut BTreeSet<Strin
         body.join("\n"),
         args.concat()
     )
-}
-
-fn collect_formats(field: &Field, formats: &mut BTreeSet<String>) {
-    match field {
-        Field::Fixed(code, _) => {
-            formats.insert(code.to_string());
-        }
-        Field::Str => {
-            formats.insert("i".into());
-        }
-        Field::Optional(inner) => collect_formats(inner, formats),
-        Field::Bool | Field::Converter(_) => {}
-    }
 }
 
 const CONVERTER_PREFIX: &str = "\nclass _UniffiFfiConverterType";

@@ -95,7 +95,6 @@ class _UniffiRustBufferBuilder:
 
     def __init__(self):
         self.data = bytearray()
-        self.rbuf = None
 
     def finalize(self):
         data = self.data
