@@ -24,6 +24,13 @@
 //! generated reader made a `ByteArray` and copied each string into it before decoding (JFR: half
 //! of the Java samples of a blocking `load_comments(limit = 100)` were string reads).
 //!
+//! A Rust future wakes its Kotlin coroutine through a JNA callback made on one of the runtime's
+//! worker threads, which the JVM does not know. Unless told otherwise, JNA attaches such a thread
+//! to the JVM for the callback and detaches it afterwards: a new `java.lang.Thread` for every
+//! wake-up (JFR: 4,172 `jdk.ThreadStart` events in a 3-second run of ~3,000 suspend calls). The
+//! patched continuation callback registers a `CallbackThreadInitializer` that keeps the worker
+//! attached (as a daemon thread named `qiscus-rt`), so each worker is attached once.
+//!
 //! As for Python, the generator is pinned to one uniffi version and the patch checks that the code
 //! it replaces has exactly the expected shape; a uniffi upgrade fails the build instead of
 //! silently losing the patch.
@@ -137,6 +144,19 @@ private val uniffiStructMemoryCleaner: java.lang.ref.Cleaner = java.lang.ref.Cle
 
 ";
 
+const CONTINUATION: (&str, &str) = (
+    "internal object uniffiRustFutureContinuationCallbackImpl: UniffiRustFutureContinuationCallback {
+",
+    "internal object uniffiRustFutureContinuationCallbackImpl: UniffiRustFutureContinuationCallback {
+    // qiscus: the runtime's worker threads that call this stay attached to the JVM (as daemon
+    // threads) instead of being attached and detached, a new java.lang.Thread, on every wake-up.
+    init {
+        Native.setCallbackThreadInitializer(this, com.sun.jna.CallbackThreadInitializer(true, false, \"qiscus-rt\"))
+    }
+
+",
+);
+
 /// Patches every generated `.kt` file under `dir`; returns the files patched.
 pub fn patch_dir(dir: &Path) -> Result<Vec<PathBuf>, String> {
     crate::patch_files(dir, "kt", patch_source)
@@ -163,11 +183,21 @@ pub fn patch_source(source: &str) -> Result<String, String> {
         &format!("{RUST_BUFFER_CLASSES}{RUST_BUFFER_MEMORY}"),
         "the RustBuffer struct classes",
     )?;
-    replace_once(
+    let source = replace_once(
         &source,
         AFTER_RUST_BUFFER,
         &format!("{STRUCT_MEMORY}{AFTER_RUST_BUFFER}"),
         "the comment after RustBuffer",
+    )?;
+    // Only a module with async functions has the continuation callback (and its handle map).
+    if !source.contains("uniffiContinuationHandleMap") {
+        return Ok(source);
+    }
+    replace_once(
+        &source,
+        CONTINUATION.0,
+        CONTINUATION.1,
+        "the future continuation callback",
     )
 }
 
@@ -177,9 +207,16 @@ mod tests {
 
     fn generated() -> String {
         format!(
-            "package qiscus\n\nopen class RustBuffer : Structure() {{\n{RUST_BUFFER_CLASSES}}}\n\n{AFTER_RUST_BUFFER}\n{CALL_WITH_ERROR}\n{}\n{}\nfun other() {{}}\n",
-            LIFT_FROM_BUFFER.0, STRING_READ.0
+            "package qiscus\n\nopen class RustBuffer : Structure() {{\n{RUST_BUFFER_CLASSES}}}\n\n{AFTER_RUST_BUFFER}\n{CALL_WITH_ERROR}\n{}\n{}\ninternal val uniffiContinuationHandleMap = UniffiHandleMap<CancellableContinuation<Byte>>()\n{}}}\nfun other() {{}}\n",
+            LIFT_FROM_BUFFER.0, STRING_READ.0, CONTINUATION.0
         )
+    }
+
+    /// The same without async functions: no continuation callback, no handle map.
+    fn generated_sync_only() -> String {
+        generated()
+            .replace(CONTINUATION.0, "")
+            .replace("uniffiContinuationHandleMap", "otherMap")
     }
 
     #[test]
@@ -212,6 +249,22 @@ mod tests {
         assert!(class < over && over < memory);
         assert!(memory < out.find(AFTER_RUST_BUFFER).unwrap());
         assert_eq!(out.matches("class UniffiStructMemory").count(), 1);
+    }
+
+    #[test]
+    fn keeps_the_runtime_threads_attached_to_the_jvm() {
+        let out = patch_source(&generated()).unwrap();
+        let object = out.find(CONTINUATION.0).unwrap();
+        let init = out
+            .find("Native.setCallbackThreadInitializer(this, com.sun.jna.CallbackThreadInitializer(true, false, \"qiscus-rt\"))")
+            .unwrap();
+        assert!(object < init);
+        let err =
+            patch_source(&generated().replace(CONTINUATION.0, "object Other {\n")).unwrap_err();
+        assert!(
+            err.contains("the future continuation callback was not found"),
+            "{err}"
+        );
     }
 
     #[test]

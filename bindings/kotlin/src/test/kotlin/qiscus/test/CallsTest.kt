@@ -76,6 +76,22 @@ class CallsTest : EmulatorTest() {
     }
 
     @Test
+    fun `suspend calls resume their coroutines without a new JVM thread per call`() = suspendTest {
+        // A Rust future wakes its coroutine from a runtime worker thread. The worker must stay
+        // attached to the JVM: attached and detached per call, it was a new Thread every time.
+        val u = user("Waker")
+        repeat(20) { client.userProfile(u.email) }
+        val threads = java.lang.management.ManagementFactory.getThreadMXBean()
+        val before = threads.totalStartedThreadCount
+        repeat(200) { assertEquals(u.id, client.userProfile(u.email).id) }
+        val started = threads.totalStartedThreadCount - before
+        assertTrue(started < 20, "$started JVM threads started during 200 suspend calls")
+        val workers = Thread.getAllStackTraces().keys.filter { it.name == "qiscus-rt" }
+        assertTrue(workers.isNotEmpty(), "no runtime worker is attached to the JVM")
+        assertTrue(workers.all { it.isDaemon }, "attached runtime workers must not keep the JVM alive")
+    }
+
+    @Test
     fun `reset user token`() = suspendTest {
         val u = user("Reset")
         val first = client.resetUserToken(u.email)
