@@ -265,6 +265,9 @@ mod tests {
             err.contains("the future continuation callback was not found"),
             "{err}"
         );
+        let out = patch_source(&generated_sync_only()).unwrap();
+        assert!(!out.contains("setCallbackThreadInitializer"));
+        assert!(out.contains("internal class UniffiStructMemory"));
     }
 
     #[test]
