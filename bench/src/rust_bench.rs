@@ -453,9 +453,64 @@ pub fn diag(args: &[String]) -> Result<(), BoxError> {
             "plain thread: rt.block_on(fut) [ffi blocking() now]",
             &move || rt3.block_on(m3()),
         )?);
+        // 4. EXPERIMENT: the future polled on the calling thread, which spins before parking.
+        let (rt4, m4) = (rt.clone(), make.clone());
+        let spin = Duration::from_micros(arg(args, "--spin-us").map_or(Ok(100), |s| s.parse())?);
+        rows.push(timed("plain thread: spin_block_on(fut)", &move || {
+            spin_block_on(&rt4, spin, m4())
+        })?);
     }
     println!("{}", serde_json::to_string_pretty(&rows)?);
     Ok(())
+}
+
+struct Signal {
+    woken: std::sync::atomic::AtomicBool,
+    thread: std::thread::Thread,
+}
+
+impl std::task::Wake for Signal {
+    fn wake(self: Arc<Self>) {
+        self.wake_by_ref()
+    }
+    fn wake_by_ref(self: &Arc<Self>) {
+        self.woken.store(true, std::sync::atomic::Ordering::Release);
+        self.thread.unpark();
+    }
+}
+
+fn spin_block_on<F: std::future::Future>(
+    rt: &tokio::runtime::Runtime,
+    spin: Duration,
+    fut: F,
+) -> F::Output {
+    use std::sync::atomic::Ordering;
+    let _enter = rt.enter();
+    let mut fut = std::pin::pin!(fut);
+    let signal = Arc::new(Signal {
+        woken: std::sync::atomic::AtomicBool::new(false),
+        thread: std::thread::current(),
+    });
+    let waker = std::task::Waker::from(signal.clone());
+    let mut cx = std::task::Context::from_waker(&waker);
+    loop {
+        if let std::task::Poll::Ready(v) = fut.as_mut().poll(&mut cx) {
+            return v;
+        }
+        let until = Instant::now() + spin;
+        loop {
+            if signal.woken.swap(false, Ordering::Acquire) {
+                break;
+            }
+            if Instant::now() >= until {
+                while !signal.woken.swap(false, Ordering::Acquire) {
+                    std::thread::park();
+                }
+                break;
+            }
+            std::hint::spin_loop();
+        }
+    }
 }
 
 /// `ablate --url URL [--secs 1] [--rounds 3]`: login_or_register at concurrency 1, the core

@@ -7,10 +7,11 @@
 //! scripts and plain threads) — plus the webhook helpers.
 //!
 //! All calls run on one process-wide multi-thread tokio runtime shared by every client (one worker
-//! thread per core; `QISCUS_WORKER_THREADS` sets another number): a call is
-//! spawned onto it and awaited, so callers need no Rust reactor of their own, and a slow call
-//! never holds the caller's event loop or thread. Dropping (cancelling) the async form aborts the
-//! spawned request. A panic becomes [`Error::Internal`] instead of crashing the host.
+//! thread per core; `QISCUS_WORKER_THREADS` sets another number), so callers need no Rust reactor
+//! of their own. An async call is spawned onto it and awaited, and never holds the caller's event
+//! loop; a blocking call is polled on its caller's thread inside the runtime (module `wait`).
+//! Dropping (cancelling) the async form aborts the spawned request. A panic becomes
+//! [`Error::Internal`] instead of crashing the host.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 // The error crosses the FFI by value (UniFFI lowers it), so it cannot be boxed here.
@@ -38,6 +39,8 @@ use qiscus::{
 };
 use tokio::runtime::Runtime;
 use tokio::task::JoinHandle;
+
+mod wait;
 
 uniffi::setup_scaffolding!("qiscus");
 // JSON values are a remote type of the core crate (serde_json::Value crossing as JSON text).
@@ -102,20 +105,21 @@ where
 }
 
 /// Runs a call on the calling thread inside the shared runtime (whose workers drive the sockets
-/// and timers) and blocks until it ends. Polling it here rather than spawning it saves a hand-off
-/// between threads per call; a panic inside still becomes [`Error::Internal`].
+/// and timers) and blocks until it ends (see [`wait`]). Polling it here rather than spawning it
+/// saves a hand-off between threads per call; a panic inside still becomes [`Error::Internal`].
 fn blocking<T, F>(fut: F) -> Result<T, Error>
 where
     F: Future<Output = Result<T, Error>> + Send + 'static,
     T: Send + 'static,
 {
-    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| RUNTIME.block_on(fut))).unwrap_or_else(
-        |payload| {
-            Err(Error::Internal {
-                reason: panic_text(payload),
-            })
-        },
-    )
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        wait::block_on(RUNTIME.handle(), fut)
+    }))
+    .unwrap_or_else(|payload| {
+        Err(Error::Internal {
+            reason: panic_text(payload),
+        })
+    })
 }
 
 fn panic_text(payload: Box<dyn std::any::Any + Send>) -> String {
