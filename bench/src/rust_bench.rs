@@ -331,8 +331,9 @@ pub fn main(args: &[String]) -> Result<(), BoxError> {
 /// `diag --url URL --room N [--secs 2]`: where the FFI's blocking path spends its time, without
 /// any foreign language: the core called from a tokio task (as comparison a does), then from a
 /// plain thread the way `bindings/ffi`'s `blocking()` did it before commit 9909f4b
-/// (`RUNTIME.block_on` of a spawned task: two cross-thread hand-offs per call), then from a plain
-/// thread as it does now, with `block_on` of the future itself (no spawn). Concurrency 1, the
+/// (`RUNTIME.block_on` of a spawned task: two cross-thread hand-offs per call), then with tokio's
+/// `block_on` of the future itself (no spawn; until the spin), then as it does now
+/// (`qiscus_ffi::wait::block_on`: the caller spins briefly before parking). Concurrency 1, the
 /// core's post_comment and load_comments (20 and 100). `--gap-us N` keeps the calling thread busy
 /// for N µs between calls (as a foreign caller is, lowering and lifting), which lets the runtime's
 /// workers go to sleep between calls; `--workers N` sets the runtime's worker threads.
@@ -447,70 +448,21 @@ pub fn diag(args: &[String]) -> Result<(), BoxError> {
             "plain thread: rt.block_on(rt.spawn(fut)) [ffi blocking() before 9909f4b]",
             &move || rt2.block_on(rt2.spawn(m2()))?,
         )?);
-        // 3. block_on(fut): the future polled on the calling thread.
+        // 3. tokio's block_on(fut): the future polled on the calling thread, which parks at once.
         let (rt3, m3) = (rt.clone(), make.clone());
         rows.push(timed(
-            "plain thread: rt.block_on(fut) [ffi blocking() now]",
+            "plain thread: rt.block_on(fut) [ffi blocking() before the spin]",
             &move || rt3.block_on(m3()),
         )?);
-        // 4. EXPERIMENT: the future polled on the calling thread, which spins before parking.
+        // 4. qiscus_ffi::wait::block_on: polled on the calling thread, which spins before parking.
         let (rt4, m4) = (rt.clone(), make.clone());
-        let spin = Duration::from_micros(arg(args, "--spin-us").map_or(Ok(100), |s| s.parse())?);
-        rows.push(timed("plain thread: spin_block_on(fut)", &move || {
-            spin_block_on(&rt4, spin, m4())
-        })?);
+        rows.push(timed(
+            "plain thread: qiscus_ffi::wait::block_on [ffi blocking() now]",
+            &move || qiscus_ffi::wait::block_on(rt4.handle(), m4()),
+        )?);
     }
     println!("{}", serde_json::to_string_pretty(&rows)?);
     Ok(())
-}
-
-struct Signal {
-    woken: std::sync::atomic::AtomicBool,
-    thread: std::thread::Thread,
-}
-
-impl std::task::Wake for Signal {
-    fn wake(self: Arc<Self>) {
-        self.wake_by_ref()
-    }
-    fn wake_by_ref(self: &Arc<Self>) {
-        self.woken.store(true, std::sync::atomic::Ordering::Release);
-        self.thread.unpark();
-    }
-}
-
-fn spin_block_on<F: std::future::Future>(
-    rt: &tokio::runtime::Runtime,
-    spin: Duration,
-    fut: F,
-) -> F::Output {
-    use std::sync::atomic::Ordering;
-    let _enter = rt.enter();
-    let mut fut = std::pin::pin!(fut);
-    let signal = Arc::new(Signal {
-        woken: std::sync::atomic::AtomicBool::new(false),
-        thread: std::thread::current(),
-    });
-    let waker = std::task::Waker::from(signal.clone());
-    let mut cx = std::task::Context::from_waker(&waker);
-    loop {
-        if let std::task::Poll::Ready(v) = fut.as_mut().poll(&mut cx) {
-            return v;
-        }
-        let until = Instant::now() + spin;
-        loop {
-            if signal.woken.swap(false, Ordering::Acquire) {
-                break;
-            }
-            if Instant::now() >= until {
-                while !signal.woken.swap(false, Ordering::Acquire) {
-                    std::thread::park();
-                }
-                break;
-            }
-            std::hint::spin_loop();
-        }
-    }
 }
 
 /// `ablate --url URL [--secs 1] [--rounds 3]`: login_or_register at concurrency 1, the core

@@ -40,7 +40,7 @@ use qiscus::{
 use tokio::runtime::Runtime;
 use tokio::task::JoinHandle;
 
-mod wait;
+pub mod wait;
 
 uniffi::setup_scaffolding!("qiscus");
 // JSON values are a remote type of the core crate (serde_json::Value crossing as JSON text).

@@ -5,7 +5,7 @@
 //! tokio's own `Runtime::block_on` parks the thread at once, so each of the three or four
 //! wake-ups of a request (response head, body, end) costs a futex wake by the worker and the
 //! parked thread's return from the scheduler. When one blocking call is alone in the process —
-//! the usual script — the caller spins up to [`SPIN`] before parking, and a waker that finds it
+//! the usual script — the caller spins up to 100 µs before parking, and a waker that finds it
 //! spinning costs an atomic store: `qiscus-bench diag` measured post_comment 0.076 → 0.066 ms
 //! and load_comments(100) 0.231 → 0.215 ms (the core awaited inside the runtime: 0.055 and
 //! 0.205 ms). With other blocking calls in flight, or on one core, the spinning would take CPU
@@ -88,12 +88,13 @@ impl Drop for InFlight {
     }
 }
 
-/// Runs `fut` to completion on the calling thread, inside `rt`.
+/// Runs `fut` to completion on the calling thread, inside `rt`: how every `*_blocking` export
+/// waits (public for `qiscus-bench diag`, which times it against tokio's `block_on`).
 ///
 /// Called where a runtime is already current — a foreign callback made on a runtime worker
 /// calling a blocking export, or one made during a blocking call — it leaves the call to tokio's
 /// own `block_on`, which refuses the first (it would block a worker) and runs the second.
-pub(crate) fn block_on<F: Future>(rt: &Handle, fut: F) -> F::Output {
+pub fn block_on<F: Future>(rt: &Handle, fut: F) -> F::Output {
     if Handle::try_current().is_ok() {
         return rt.block_on(fut);
     }
