@@ -237,7 +237,7 @@ impl Client {
         });
         // The spec's example answers with the job itself as `results`; accept it wrapped in
         // `backup_history` too, as the other backup calls send it.
-        let r: ExportCreated = self.call(&CREATE_EXPORT, None, Body::Json(body)).await?;
+        let r: ExportCreated = self.call(&CREATE_EXPORT, None, Body::json(&body)?).await?;
         Ok(match r {
             ExportCreated::Wrapped { backup_history } => backup_history,
             ExportCreated::Bare(e) => e,

@@ -198,9 +198,7 @@ impl fmt::Debug for Client {
 pub(crate) enum Body {
     None,
     Query(Vec<(&'static str, String)>),
-    Json(Value),
-    /// A JSON body already serialised (what [`Body::Json`] would send, without the detour
-    /// through a [`Value`]).
+    /// A JSON body, serialised once (see [`Body::json`]) and sent as is on every attempt.
     JsonText(Vec<u8>),
     Multipart {
         fields: Vec<(&'static str, String)>,
@@ -209,6 +207,15 @@ pub(crate) enum Body {
         /// Shared, so that a retry does not copy the file.
         bytes: Arc<[u8]>,
     },
+}
+
+impl Body {
+    /// A JSON body: `value` serialised once, here, before any request is sent.
+    pub(crate) fn json<T: serde::Serialize + ?Sized>(value: &T) -> Result<Body> {
+        serde_json::to_vec(value)
+            .map(Body::JsonText)
+            .map_err(|e| Error::invalid("request", e.to_string()))
+    }
 }
 
 #[derive(Deserialize)]
@@ -427,17 +434,6 @@ impl Client {
 
     async fn send(&self, ep: &Endpoint, suffix: Option<&str>, body: &Body) -> Result<Vec<u8>> {
         let policy = &self.inner.retry;
-        // A JSON body is serialised once, not once per attempt.
-        let serialised;
-        let body = match body {
-            Body::Json(v) => {
-                serialised = Body::JsonText(
-                    serde_json::to_vec(v).map_err(|e| Error::invalid("request", e.to_string()))?,
-                );
-                &serialised
-            }
-            other => other,
-        };
         let mut history: Vec<String> = Vec::new();
         let mut attempt: u32 = 0;
         loop {
@@ -519,7 +515,6 @@ impl Client {
         req = match body {
             Body::None => req,
             Body::Query(q) => req.query(q),
-            Body::Json(v) => req.json(v),
             Body::JsonText(text) => req
                 .header(CONTENT_TYPE, HeaderValue::from_static("application/json"))
                 .body(text.clone()),

@@ -336,9 +336,8 @@ impl Client {
             .unique_temp_id
             .clone()
             .unwrap_or_else(new_unique_temp_id);
-        let body = serde_json::to_vec(&PostCommentBody::new(params, &unique_temp_id))
-            .map_err(|e| crate::Error::invalid("request", e.to_string()))?;
-        let r: CommentResults = self.call(&POST_COMMENT, None, Body::JsonText(body)).await?;
+        let body = Body::json(&PostCommentBody::new(params, &unique_temp_id))?;
+        let r: CommentResults = self.call(&POST_COMMENT, None, body).await?;
         Ok(r.comment)
     }
 

@@ -313,7 +313,7 @@ impl Client {
             validate::required("avatar_url", a)?;
         }
         let body = to_json(params)?;
-        self.call(&CREATE_ROOM, None, Body::Json(body)).await
+        self.call(&CREATE_ROOM, None, Body::json(&body)?).await
     }
 
     /// Renames a group room or changes its avatar or options. `POST update_room`.
@@ -333,7 +333,7 @@ impl Client {
         if let Some(o) = &params.options {
             body.insert("options".into(), Value::String(o.to_string()));
         }
-        self.call(&UPDATE_ROOM, None, Body::Json(Value::Object(body)))
+        self.call(&UPDATE_ROOM, None, Body::json(&Value::Object(body))?)
             .await
     }
 
@@ -375,7 +375,7 @@ impl Client {
             "room_id": params.room_ids.iter().map(|i| i.to_string()).collect::<Vec<_>>(),
             "show_participants": params.show_participants,
         });
-        let r: RoomsInfoResults = self.call(&GET_ROOMS_INFO, None, Body::Json(body)).await?;
+        let r: RoomsInfoResults = self.call(&GET_ROOMS_INFO, None, Body::json(&body)?).await?;
         Ok(r.rooms_info)
     }
 
@@ -388,7 +388,7 @@ impl Client {
         check_room_id("room_id", room_id)?;
         validate::emails("emails", emails)?;
         let body = serde_json::json!({ "room_id": room_id.to_string(), "emails": emails });
-        self.call(&ADD_ROOM_PARTICIPANTS, None, Body::Json(body))
+        self.call(&ADD_ROOM_PARTICIPANTS, None, Body::json(&body)?)
             .await
     }
 
@@ -402,7 +402,7 @@ impl Client {
         check_room_id("room_id", room_id)?;
         validate::emails("emails", emails)?;
         let body = serde_json::json!({ "room_id": room_id.to_string(), "emails": emails });
-        self.call(&REMOVE_ROOM_PARTICIPANTS, None, Body::Json(body))
+        self.call(&REMOVE_ROOM_PARTICIPANTS, None, Body::json(&body)?)
             .await
     }
 }

@@ -45,7 +45,9 @@ impl Client {
             check_room_id("room_id", r)?;
             body["room_id"] = r.to_string().into();
         }
-        let r: CommentsResults = self.call(&SEARCH_MESSAGES, None, Body::Json(body)).await?;
+        let r: CommentsResults = self
+            .call(&SEARCH_MESSAGES, None, Body::json(&body)?)
+            .await?;
         Ok(r.comments)
     }
 }

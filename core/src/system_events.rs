@@ -125,7 +125,7 @@ impl Client {
     pub async fn post_system_event_message(&self, params: &SystemEventParams) -> Result<Comment> {
         let body = params.to_body()?;
         let r: CommentResults = self
-            .call(&POST_SYSTEM_EVENT_MESSAGE, None, Body::Json(body))
+            .call(&POST_SYSTEM_EVENT_MESSAGE, None, Body::json(&body)?)
             .await?;
         Ok(r.comment)
     }

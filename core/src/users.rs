@@ -304,11 +304,8 @@ impl Client {
     /// Creates a user, or updates one (which needs `password`). `POST login_or_register`.
     pub async fn login_or_register(&self, params: &LoginOrRegisterParams) -> Result<User> {
         params.validate()?;
-        let body = serde_json::to_vec(&LoginOrRegisterBody::from(params))
-            .map_err(|e| crate::Error::invalid("request", e.to_string()))?;
-        let r: UserResults = self
-            .call(&LOGIN_OR_REGISTER, None, Body::JsonText(body))
-            .await?;
+        let body = Body::json(&LoginOrRegisterBody::from(params))?;
+        let r: UserResults = self.call(&LOGIN_OR_REGISTER, None, body).await?;
         Ok(r.into())
     }
 
@@ -324,7 +321,9 @@ impl Client {
     pub async fn reset_user_token(&self, user_email: &str) -> Result<User> {
         validate::email("user_email", user_email)?;
         let body = serde_json::json!({ "user_email": user_email });
-        let r: UserResults = self.call(&RESET_USER_TOKEN, None, Body::Json(body)).await?;
+        let r: UserResults = self
+            .call(&RESET_USER_TOKEN, None, Body::json(&body)?)
+            .await?;
         Ok(r.into())
     }
 
