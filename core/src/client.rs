@@ -199,7 +199,7 @@ pub(crate) enum Body {
     None,
     Query(Vec<(&'static str, String)>),
     /// A JSON body, serialised once (see [`Body::json`]) and sent as is on every attempt.
-    JsonText(Vec<u8>),
+    Json(Vec<u8>),
     Multipart {
         fields: Vec<(&'static str, String)>,
         file_field: &'static str,
@@ -213,7 +213,7 @@ impl Body {
     /// A JSON body: `value` serialised once, here, before any request is sent.
     pub(crate) fn json<T: serde::Serialize + ?Sized>(value: &T) -> Result<Body> {
         serde_json::to_vec(value)
-            .map(Body::JsonText)
+            .map(Body::Json)
             .map_err(|e| Error::invalid("request", e.to_string()))
     }
 }
@@ -515,7 +515,7 @@ impl Client {
         req = match body {
             Body::None => req,
             Body::Query(q) => req.query(q),
-            Body::JsonText(text) => req
+            Body::Json(text) => req
                 .header(CONTENT_TYPE, HeaderValue::from_static("application/json"))
                 .body(text.clone()),
             Body::Multipart {

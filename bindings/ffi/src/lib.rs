@@ -52,7 +52,7 @@ static RUNTIME: Lazy<Runtime> = Lazy::new(|| {
         .thread_name("qiscus-rt")
         .worker_threads(worker_threads(
             std::env::var("QISCUS_WORKER_THREADS").ok().as_deref(),
-            std::thread::available_parallelism().map_or(1, |n| n.get()),
+            *wait::CORES,
         ))
         .enable_all()
         .build()

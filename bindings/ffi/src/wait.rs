@@ -27,7 +27,8 @@ const SPIN: Duration = Duration::from_micros(100);
 /// Blocking calls in progress in the process.
 static IN_FLIGHT: AtomicUsize = AtomicUsize::new(0);
 
-static CORES: Lazy<usize> =
+/// The machine's cores (also the runtime's default worker count).
+pub(crate) static CORES: Lazy<usize> =
     Lazy::new(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
 
 /// Whether a call waiting with `in_flight` blocking calls in progress (itself included) on
