@@ -9,8 +9,8 @@
 # `pip install ./bindings/python` uses) into the cargo target dir and installed with
 # `pip install --force-reinstall --no-deps`; this avoids pip's throw-away isolated build
 # environment on every run. When none of the wheel's inputs changed since the last install (a
-# content hash of core/, bindings/ffi/, this package's sources, the workspace manifests and the
-# rustc version), the build is skipped altogether.
+# content hash of core/, bindings/ffi/, this package's sources and native readers (speedups/),
+# the workspace manifests and the rustc version), the build is skipped altogether.
 #
 # Environment:
 #   PYTHON=python3.X          interpreter for the venv (default python3)
@@ -68,7 +68,7 @@ fingerprint="$("$VPY" - "$REPO" "$(rustc -V)" <<'EOF'
 import hashlib, os, sys
 repo, rustc = sys.argv[1], sys.argv[2]
 inputs = ["Cargo.toml", "Cargo.lock", "uniffi.toml", "core", "bindings/ffi",
-          "bindings/python/python", "bindings/python/pyproject.toml"]
+          "bindings/python/python", "bindings/python/speedups", "bindings/python/pyproject.toml"]
 skip_dirs = {"target", "__pycache__", ".git", ".venv", "_native"}
 h = hashlib.sha256(rustc.encode())
 for top in inputs:
@@ -112,3 +112,8 @@ step "mypy --strict: the package, the typed tests, the examples"
 
 step "pytest"
 "$VPY" -m pytest -p no:cacheprovider "$@"
+
+# The same calls through the generated pure-Python readers, which run wherever the native ones
+# (bindings/python/speedups) cannot load. test_speedups.py compares the two directly.
+step "pytest, pure-Python readers (QISCUS_PURE_PYTHON=1)"
+QISCUS_PURE_PYTHON=1 "$VPY" -m pytest -p no:cacheprovider --ignore=tests/test_speedups.py "$@"

@@ -42,6 +42,12 @@ use tokio::task::JoinHandle;
 
 pub mod wait;
 
+/// With the `python` feature (the Python wheel's build) the library is also the extension module
+/// `qiscus._native._speedups`: native readers of the records, enums and lists that cross into
+/// Python, which the generated Python loads from this library when it can.
+#[cfg(feature = "python")]
+pub use qiscus_py_speedups::speedups as python_speedups;
+
 uniffi::setup_scaffolding!("qiscus");
 // JSON values are a remote type of the core crate (serde_json::Value crossing as JSON text).
 uniffi::use_remote_type!(qiscus::JsonValue);

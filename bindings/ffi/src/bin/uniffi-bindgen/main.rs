@@ -9,6 +9,7 @@
 mod kotlin;
 mod python;
 mod records;
+mod speedups;
 
 use std::fs;
 use std::path::{Path, PathBuf};

@@ -155,7 +155,8 @@ pub fn patch_module(source: &str) -> Result<String, String> {
         "the buffer scopes",
     )?;
     let source = replace_once(&source, CALL_STATUS.0, CALL_STATUS.1, "the call status")?;
-    let mut source = crate::records::patch_record_readers(&source)?;
+    let (source, records) = crate::records::patch_record_readers(&source)?;
+    let mut source = crate::speedups::patch_speedups(&source, &records)?;
     for module in UNUSED_IMPORTS {
         source = drop_unused_import(&source, module)?;
     }

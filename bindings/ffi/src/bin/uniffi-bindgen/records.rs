@@ -20,7 +20,7 @@ use std::collections::{BTreeSet, HashSet};
 
 /// How one field is read.
 #[derive(Debug, Clone, PartialEq)]
-enum Field {
+pub enum Field {
     /// A fixed-size value: its `struct` code and size in bytes.
     Fixed(char, usize),
     /// A boolean: one byte, anything but 0 is true (UniFFI's own rule).
@@ -54,7 +54,7 @@ fn fixed(name: &str) -> Option<Field> {
 }
 
 /// What the converter `_UniffiFfiConverter{name}` reads, as far as it can be read inline.
-fn classify(source: &str, name: &str) -> Field {
+pub fn classify(source: &str, name: &str) -> Field {
     let converter = || Field::Converter(format!("_UniffiFfiConverter{name}"));
     if let Some(f) = fixed(name) {
         return f;
@@ -212,8 +212,13 @@ const CONVERTER_PREFIX: &str = "\nclass _UniffiFfiConverterType";
 const CONVERTER_SUFFIX: &str = "(_UniffiConverterRustBuffer):\n";
 const READ_START: &str = "    @staticmethod\n    def read(buf):\n        return ";
 
-/// Rewrites every record reader of a generated module (see the module docs).
-pub fn patch_record_readers(source: &str) -> Result<String, String> {
+/// A record of a generated module: its class name and its fields (name, how it is read), in the
+/// order they are read.
+pub type Record = (String, Vec<(String, Field)>);
+
+/// Rewrites every record reader of a generated module (see the module docs); returns the module
+/// and its records.
+pub fn patch_record_readers(source: &str) -> Result<(String, Vec<Record>), String> {
     let records: HashSet<&str> = source
         .match_indices("\n@dataclass\nclass ")
         .filter_map(|(at, m)| {
@@ -225,6 +230,7 @@ pub fn patch_record_readers(source: &str) -> Result<String, String> {
     let mut out = String::with_capacity(source.len() + source.len() / 4);
     let mut formats = BTreeSet::new();
     let mut rewritten = HashSet::new();
+    let mut found = Vec::new();
     let mut first_reader = None;
     let mut rest = source;
     while let Some(at) = rest.find(CONVERTER_PREFIX) {
@@ -276,6 +282,7 @@ pub fn patch_record_readers(source: &str) -> Result<String, String> {
         out.push_str(&rest[..body_start]);
         out.push_str(&reader(name, &fields, &mut formats));
         rewritten.insert(name);
+        found.push((name.to_string(), fields));
         rest = &rest[cursor..];
     }
     out.push_str(rest);
@@ -287,7 +294,7 @@ pub fn patch_record_readers(source: &str) -> Result<String, String> {
         ));
     }
     let Some(first) = first_reader else {
-        return Ok(out);
+        return Ok((out, found));
     };
     let unpackers: String = formats
         .iter()
@@ -299,7 +306,7 @@ pub fn patch_record_readers(source: &str) -> Result<String, String> {
             "# qiscus: the struct readers of the inline record readers (uniffi-bindgen/records.rs).\n{unpackers}\n"
         ),
     );
-    Ok(out)
+    Ok((out, found))
 }
 
 #[cfg(test)]
@@ -369,7 +376,16 @@ class _UniffiFfiConverterTypeKind(_UniffiConverterRustBuffer):
 
     #[test]
     fn rewrites_record_readers() {
-        let out = patch_record_readers(GENERATED).unwrap();
+        let (out, records) = patch_record_readers(GENERATED).unwrap();
+        assert_eq!(records.len(), 1);
+        assert_eq!(records[0].0, "Thing");
+        assert_eq!(
+            records[0].1[7],
+            (
+                "kind".into(),
+                Field::Converter("_UniffiFfiConverterTypeKind".into())
+            )
+        );
         let reader = &out[out.find("class _UniffiFfiConverterTypeThing").unwrap()..];
         for expected in [
             "        d = buf.data\n        n = buf.len\n        o = buf.offset\n",
@@ -404,7 +420,10 @@ class _UniffiFfiConverterTypeKind(_UniffiConverterRustBuffer):
     #[test]
     fn a_module_without_records_is_unchanged() {
         let plain = "import struct\n\nclass _UniffiFfiConverterString:\n    pass\n";
-        assert_eq!(patch_record_readers(plain).unwrap(), plain);
+        assert_eq!(
+            patch_record_readers(plain).unwrap(),
+            (plain.to_string(), vec![])
+        );
     }
 
     #[test]

@@ -1,0 +1,407 @@
+//! Hands the generated Python's readers of records, enums and lists to the native readers.
+//!
+//! Even inline (see [`crate::records`]), reading a record in Python costs ~5.8 µs per `Comment`:
+//! a `load_comments(limit=100)` spent more time building its objects than on the request
+//! (bench/RESULTS.md, fix 12). With the wheel's library built with `qiscus-ffi`'s `python`
+//! feature, the library is also the extension module `qiscus._native._speedups`
+//! (bindings/python/speedups), which reads the same bytes and builds the same objects natively
+//! from a *plan* per converter.
+//!
+//! This patch, for each generated module:
+//! * gives every record converter, every enum converter of the generated shape and every list
+//!   converter a `_plan = None` attribute, and makes its `read` use the plan when there is one;
+//! * appends the loader of the extension module and, when it loads, the plans: the records' fields
+//!   as [`crate::records`] parsed them, the enums' variants and the lists' items.
+//!
+//! The pure-Python readers stay as they are: they are what runs where the extension cannot load
+//! (an interpreter other than CPython, a library built without the feature) or under
+//! `QISCUS_PURE_PYTHON=1`, and the Python tests compare both on every record.
+
+use crate::records::{classify, Field, Record};
+
+const CONVERTER_PREFIX: &str = "\nclass _UniffiFfiConverter";
+const STATIC_READ: &str = "    @staticmethod\n    def read(buf):\n";
+const CLASS_READ: &str = "    @classmethod\n    def read(cls, buf):\n";
+const NO_MATCH: &str = "        raise InternalError(\"Raw enum value doesn't match any cases\")\n";
+
+/// The Python type description of a field (see bindings/python/speedups).
+fn spec(field: &Field) -> String {
+    match field {
+        Field::Fixed(code, _) => format!("\"{code}\""),
+        Field::Bool => "\"?\"".into(),
+        Field::Str => "\"s\"".into(),
+        Field::Optional(inner) => format!("(\"optional\", {})", spec(inner)),
+        Field::Converter(name) => name.clone(),
+    }
+}
+
+/// The body of the class whose header line `rest` follows.
+fn class_body(rest: &str) -> &str {
+    &rest[..rest.find("\nclass ").map_or(rest.len(), |e| e + 1)]
+}
+
+/// An enum's variants, if its reader has the generated shape: (constructor expression, field
+/// types, or `None` for a variant without parentheses, i.e. a constant).
+fn enum_variants(body: &str) -> Option<Vec<(String, Option<Vec<String>>)>> {
+    let mut lines = body[body.find(STATIC_READ)?..]
+        .strip_prefix(STATIC_READ)?
+        .strip_prefix("        variant = buf.read_i32()\n")?
+        .lines();
+    let mut variants = Vec::new();
+    loop {
+        let line = lines.next()?;
+        if format!("{line}\n") == NO_MATCH {
+            break;
+        }
+        let number = line
+            .strip_prefix("        if variant == ")?
+            .strip_suffix(':')?;
+        if number != (variants.len() + 1).to_string() {
+            return None;
+        }
+        let ret = lines.next()?.strip_prefix("            return ")?;
+        let is_name = |s: &str| {
+            !s.is_empty()
+                && s.chars()
+                    .all(|c| c == '_' || c == '.' || c.is_ascii_alphanumeric())
+        };
+        if let Some(ctor) = ret.strip_suffix('(') {
+            if !is_name(ctor) {
+                return None;
+            }
+            let mut fields = Vec::new();
+            loop {
+                let line = lines.next()?;
+                if line == "            )" {
+                    break;
+                }
+                let conv = line
+                    .strip_prefix("                _UniffiFfiConverter")?
+                    .strip_suffix(".read(buf),")?;
+                if !is_name(conv) || conv.contains('.') {
+                    return None;
+                }
+                fields.push(conv.to_string());
+            }
+            variants.push((ctor.to_string(), Some(fields)));
+        } else if is_name(ret) {
+            variants.push((ret.to_string(), None));
+        } else {
+            return None;
+        }
+    }
+    (!variants.is_empty()).then_some(variants)
+}
+
+/// The readers of lists and optionals, as generated: (what precedes the inner converter's name,
+/// what follows it, the type description's tag).
+const WRAPPERS: [(&str, &str, &str); 2] = [
+    (
+        "        count = buf.read_i32()\n        if count < 0:\n            raise InternalError(\"Unexpected negative sequence length\")\n\n        return [\n            _UniffiFfiConverter",
+        ".read(buf) for i in range(count)\n        ]\n",
+        "sequence",
+    ),
+    (
+        "        flag = buf.read_u8()\n        if flag == 0:\n            return None\n        elif flag == 1:\n            return _UniffiFfiConverter",
+        ".read(buf)\n        else:\n            raise InternalError(\"Unexpected flag byte for optional type\")\n",
+        "optional",
+    ),
+];
+
+/// A list or optional reader of the generated shape: its tag and inner converter.
+fn wrapper(body: &str) -> Option<(&'static str, &str)> {
+    let read = &body[body.find(CLASS_READ)? + CLASS_READ.len()..];
+    WRAPPERS.iter().find_map(|(before, after, tag)| {
+        let inner = read.strip_prefix(before)?;
+        let inner = &inner[..inner.find(after)?];
+        inner
+            .chars()
+            .all(|c| c == '_' || c.is_ascii_alphanumeric())
+            .then_some((*tag, inner))
+    })
+}
+
+/// The Python that loads the extension module from the library the module itself loaded.
+const LOADER: &str = "
+
+# qiscus: the native readers (bindings/python/speedups, uniffi-bindgen/speedups.rs). The library
+# built for the wheel is also the extension module `qiscus._native._speedups`; where it cannot be
+# loaded (not CPython, a library built without it) or QISCUS_PURE_PYTHON is set, the readers above
+# run in Python as generated.
+def _uniffi_load_speedups():
+    if sys.implementation.name != \"cpython\" or os.environ.get(\"QISCUS_PURE_PYTHON\", \"\") not in (\"\", \"0\"):
+        return None
+    import importlib.machinery
+    import importlib.util
+    name = __name__.rpartition(\".\")[0] + \"._speedups\"
+    module = sys.modules.get(name)
+    if module is None:
+        loader = importlib.machinery.ExtensionFileLoader(name, _UniffiLib._name)
+        try:
+            module = importlib.util.module_from_spec(importlib.util.spec_from_loader(name, loader))
+        except ImportError:
+            return None
+        loader.exec_module(module)
+        sys.modules[name] = module
+    return module
+
+_uniffi_speedups = _uniffi_load_speedups()
+if _uniffi_speedups is not None:
+";
+
+/// Adds the plans to a module whose record readers were rewritten by [`crate::records`] (see the
+/// module docs). A module with nothing to plan is returned unchanged.
+pub fn patch_speedups(source: &str, records: &[Record]) -> Result<String, String> {
+    let mut plans = Vec::new();
+    let mut planned_records = 0;
+    let mut out = String::with_capacity(source.len() + source.len() / 8);
+    let mut rest = source;
+    while let Some(at) = rest.find(CONVERTER_PREFIX) {
+        let name_start = at + CONVERTER_PREFIX.len();
+        let line_end = rest[name_start..]
+            .find('\n')
+            .map_or(rest.len(), |e| name_start + e + 1);
+        let header = &rest[name_start..line_end];
+        out.push_str(&rest[..line_end]);
+        rest = &rest[line_end..];
+        let Some(header) = header.strip_suffix(":\n") else {
+            continue;
+        };
+        // Every converter has a `_plan`, so that the native readers find out with one lookup
+        // whether a converter has one.
+        out.push_str("    _plan = None\n\n");
+        let name = header.split('(').next().unwrap_or(header);
+        let converter = format!("_UniffiFfiConverter{name}");
+        let body = class_body(rest);
+        let plan = if let Some(record) = name
+            .strip_prefix("Type")
+            .and_then(|r| records.iter().find(|(n, _)| n == r))
+        {
+            let fields: Vec<String> = record
+                .1
+                .iter()
+                .map(|(field, how)| format!("        (\"{field}\", {}),\n", spec(how)))
+                .collect();
+            planned_records += 1;
+            Some((
+                STATIC_READ,
+                format!(
+                    "_uniffi_speedups.record(InternalError, {}, (\n{}    ))",
+                    record.0,
+                    fields.concat()
+                ),
+            ))
+        } else if let Some(variants) = enum_variants(body) {
+            let variants: Vec<String> = variants
+                .iter()
+                .map(|(ctor, fields)| match fields {
+                    Some(fields) => {
+                        let types: Vec<String> = fields
+                            .iter()
+                            .map(|f| format!("{}, ", spec(&classify(source, f))))
+                            .collect();
+                        format!("        ({ctor}, ({})),\n", types.concat())
+                    }
+                    None => format!("        ({ctor}, None),\n"),
+                })
+                .collect();
+            Some((
+                STATIC_READ,
+                format!(
+                    "_uniffi_speedups.enumeration(InternalError, (\n{}    ))",
+                    variants.concat()
+                ),
+            ))
+        } else {
+            wrapper(body).map(|(tag, inner)| {
+                (
+                    CLASS_READ,
+                    format!(
+                        "_uniffi_speedups.value(InternalError, (\"{tag}\", {}))",
+                        spec(&classify(source, inner))
+                    ),
+                )
+            })
+        };
+        let Some((read, plan)) = plan else {
+            continue;
+        };
+        let Some(read_at) = body.find(read) else {
+            return Err(format!("{converter}: no reader of the expected shape"));
+        };
+        let read_end = read_at + read.len();
+        out.push_str(&rest[..read_end]);
+        out.push_str(&format!(
+            "        plan = {converter}._plan\n        if plan is not None:\n            return plan.read(buf)\n"
+        ));
+        rest = &rest[read_end..];
+        plans.push(format!("    {converter}._plan = {plan}\n"));
+    }
+    out.push_str(rest);
+    if planned_records != records.len() {
+        return Err(format!(
+            "{} records, {planned_records} record converters planned",
+            records.len()
+        ));
+    }
+    if plans.is_empty() {
+        return Ok(out);
+    }
+    out.push_str(LOADER);
+    out.push_str(&plans.concat());
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const GENERATED: &str = "\
+import os
+
+class _UniffiFfiConverterTypeKind(_UniffiConverterRustBuffer):
+    @staticmethod
+    def read(buf):
+        variant = buf.read_i32()
+        if variant == 1:
+            return Kind.PLAIN(
+            )
+        if variant == 2:
+            return Kind.TAGGED(
+                _UniffiFfiConverterString.read(buf),
+                _UniffiFfiConverterOptionalInt64.read(buf),
+            )
+        raise InternalError(\"Raw enum value doesn't match any cases\")
+
+    @staticmethod
+    def write(value, buf):
+        pass
+
+class _UniffiFfiConverterTypeColor(_UniffiConverterRustBuffer):
+    @staticmethod
+    def read(buf):
+        variant = buf.read_i32()
+        if variant == 1:
+            return Color.RED
+        if variant == 2:
+            return Color.BLUE
+        raise InternalError(\"Raw enum value doesn't match any cases\")
+
+class _UniffiFfiConverterTypeThing(_UniffiConverterRustBuffer):
+    @staticmethod
+    def read(buf):
+        d = buf.data
+        return Thing(id=f0)
+
+class _UniffiFfiConverterSequenceTypeThing(_UniffiConverterRustBuffer):
+    @classmethod
+    def check_lower(cls, value):
+        pass
+
+    @classmethod
+    def read(cls, buf):
+        count = buf.read_i32()
+        if count < 0:
+            raise InternalError(\"Unexpected negative sequence length\")
+
+        return [
+            _UniffiFfiConverterTypeThing.read(buf) for i in range(count)
+        ]
+
+class _UniffiFfiConverterOptionalTypeThing(_UniffiConverterRustBuffer):
+    @classmethod
+    def read(cls, buf):
+        flag = buf.read_u8()
+        if flag == 0:
+            return None
+        elif flag == 1:
+            return _UniffiFfiConverterTypeThing.read(buf)
+        else:
+            raise InternalError(\"Unexpected flag byte for optional type\")
+
+class _UniffiFfiConverterMapStringString(_UniffiConverterRustBuffer):
+    @classmethod
+    def read(cls, buf):
+        count = buf.read_i32()
+
+class _UniffiFfiConverterString:
+    @staticmethod
+    def read(buf):
+        return buf.read_str()
+
+__all__ = []
+";
+
+    fn records() -> Vec<Record> {
+        vec![(
+            "Thing".into(),
+            vec![
+                ("id".into(), Field::Fixed('q', 8)),
+                ("name".into(), Field::Str),
+                ("on".into(), Field::Bool),
+                ("note".into(), Field::Optional(Box::new(Field::Str))),
+                (
+                    "kind".into(),
+                    Field::Converter("_UniffiFfiConverterTypeKind".into()),
+                ),
+            ],
+        )]
+    }
+
+    #[test]
+    fn plans_records_enums_and_lists() {
+        let out = patch_speedups(GENERATED, &records()).unwrap();
+        for expected in [
+            // every planned reader uses its plan first
+            "class _UniffiFfiConverterTypeThing(_UniffiConverterRustBuffer):\n    _plan = None\n\n    @staticmethod\n    def read(buf):\n        plan = _UniffiFfiConverterTypeThing._plan\n        if plan is not None:\n            return plan.read(buf)\n        d = buf.data\n",
+            "    @classmethod\n    def read(cls, buf):\n        plan = _UniffiFfiConverterSequenceTypeThing._plan\n        if plan is not None:\n            return plan.read(buf)\n        count = buf.read_i32()\n",
+            "class _UniffiFfiConverterTypeKind(_UniffiConverterRustBuffer):\n    _plan = None\n\n",
+            "class _UniffiFfiConverterTypeColor(_UniffiConverterRustBuffer):\n    _plan = None\n\n",
+            // the plans, after everything they name is defined
+            "    _UniffiFfiConverterTypeThing._plan = _uniffi_speedups.record(InternalError, Thing, (\n        (\"id\", \"q\"),\n        (\"name\", \"s\"),\n        (\"on\", \"?\"),\n        (\"note\", (\"optional\", \"s\")),\n        (\"kind\", _UniffiFfiConverterTypeKind),\n    ))\n",
+            "    _UniffiFfiConverterTypeKind._plan = _uniffi_speedups.enumeration(InternalError, (\n        (Kind.PLAIN, ()),\n        (Kind.TAGGED, (\"s\", (\"optional\", \"q\"), )),\n    ))\n",
+            "    _UniffiFfiConverterTypeColor._plan = _uniffi_speedups.enumeration(InternalError, (\n        (Color.RED, None),\n        (Color.BLUE, None),\n    ))\n",
+            "    _UniffiFfiConverterSequenceTypeThing._plan = _uniffi_speedups.value(InternalError, (\"sequence\", _UniffiFfiConverterTypeThing))\n",
+            "    _UniffiFfiConverterOptionalTypeThing._plan = _uniffi_speedups.value(InternalError, (\"optional\", _UniffiFfiConverterTypeThing))\n",
+            // converters without a plan have `_plan = None` all the same
+            "class _UniffiFfiConverterMapStringString(_UniffiConverterRustBuffer):\n    _plan = None\n\n    @classmethod\n    def read(cls, buf):\n        count = buf.read_i32()\n",
+            "class _UniffiFfiConverterString:\n    _plan = None\n\n    @staticmethod\n    def read(buf):\n        return buf.read_str()\n",
+        ] {
+            assert!(out.contains(expected), "missing {expected:?} in\n{out}");
+        }
+        assert!(out.find("__all__").unwrap() < out.find("def _uniffi_load_speedups").unwrap());
+        assert_eq!(out.matches("    _plan = None\n").count(), 7);
+        assert_eq!(out.matches("        if plan is not None:\n").count(), 5);
+    }
+
+    #[test]
+    fn a_module_without_anything_to_plan_loads_nothing() {
+        let plain = "import os\n\nclass _UniffiFfiConverterString:\n    pass\n";
+        assert_eq!(
+            patch_speedups(plain, &[]).unwrap(),
+            "import os\n\nclass _UniffiFfiConverterString:\n    _plan = None\n\n    pass\n"
+        );
+    }
+
+    #[test]
+    fn refuses_a_record_without_its_converter() {
+        let mut records = records();
+        records.push(("Other".into(), vec![]));
+        let err = patch_speedups(GENERATED, &records).unwrap_err();
+        assert!(
+            err.contains("2 records, 1 record converters planned"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn enums_of_another_shape_stay_in_python() {
+        let odd = GENERATED.replace(
+            "        if variant == 2:\n            return Color.BLUE\n",
+            "        if variant == 3:\n            return Color.BLUE\n",
+        );
+        let out = patch_speedups(&odd, &records()).unwrap();
+        assert!(!out.contains("_UniffiFfiConverterTypeColor._plan ="));
+        assert!(out.contains("_UniffiFfiConverterTypeKind._plan ="));
+    }
+}

@@ -1,0 +1,339 @@
+//! Native readers for the `qiscus` Python package.
+//!
+//! UniFFI's generated Python reads every record, enum and list that crosses the FFI field by
+//! field in Python: ~5.8 µs for each `Comment` of a `load_comments` page, more than the request
+//! itself for a page of 100 (bench/RESULTS.md, fix 12). This module reads the same bytes, in the
+//! same format, and builds the same Python objects in native code.
+//!
+//! It holds no knowledge of the models. The project's `uniffi-bindgen` (its `speedups` patch)
+//! describes each record, data-carrying enum and list of the generated modules with a *plan*:
+//!
+//! * `record(error, cls, (("name", type), ...))`: an object of `cls`, its attributes set in
+//!   declaration order, as the generated constructor sets them;
+//! * `enumeration(error, ((variant, (type, ...) or None), ...))`: an `i32` variant number from 1,
+//!   then `variant(*values)`, or, for `None`, `variant` itself (a member of a fieldless enum);
+//! * `value(error, type)`: one value of `type` (the generated lists and optionals).
+//!
+//! A `type` is a `struct` code for a big-endian number (`b B h H i I q Q f d`), `"?"` for a
+//! boolean (any byte but 0 is true), `"s"` for a string (`i32` length, then UTF-8),
+//! `("optional", type)` for a flag byte then the value, `("sequence", type)` for an `i32` count
+//! then the items (a `list`), or a generated converter class. A converter whose `_plan` attribute
+//! holds a plan is read by that plan; any other is called as `converter.read(stream)`, with the
+//! stream's offset handed over and taken back, so every type UniFFI can send is read, natively or
+//! not. Malformed input raises the generated module's
+//! `InternalError` (`error`) with the generated readers' own messages, or `UnicodeDecodeError`.
+//!
+//! The module is linked into the FFI library (`qiscus-ffi`'s `python` feature) and loaded from it
+//! by the generated Python, which keeps its pure-Python readers for interpreters that cannot load
+//! it (and under `QISCUS_PURE_PYTHON=1`).
+
+use pyo3::exceptions::PyUnicodeDecodeError;
+use pyo3::prelude::*;
+use pyo3::types::{PyBytes, PyList, PyString, PyTuple, PyType};
+use pyo3::{intern, IntoPyObjectExt};
+
+/// How one value is read.
+enum Ty {
+    I8,
+    U8,
+    I16,
+    U16,
+    I32,
+    U32,
+    I64,
+    U64,
+    F32,
+    F64,
+    Bool,
+    Str,
+    Optional(Box<Ty>),
+    Sequence(Box<Ty>),
+    /// A generated converter class: its plan, or its own `read`.
+    Converter(Py<PyAny>),
+}
+
+impl Ty {
+    /// Parses a type description (see the module docs).
+    fn parse(spec: &Bound<'_, PyAny>) -> PyResult<Ty> {
+        if let Ok(code) = spec.extract::<String>() {
+            return Ok(match code.as_str() {
+                "b" => Ty::I8,
+                "B" => Ty::U8,
+                "h" => Ty::I16,
+                "H" => Ty::U16,
+                "i" => Ty::I32,
+                "I" => Ty::U32,
+                "q" => Ty::I64,
+                "Q" => Ty::U64,
+                "f" => Ty::F32,
+                "d" => Ty::F64,
+                "?" => Ty::Bool,
+                "s" => Ty::Str,
+                other => {
+                    return Err(pyo3::exceptions::PyValueError::new_err(format!(
+                        "unknown type code {other:?}"
+                    )))
+                }
+            });
+        }
+        if let Ok(tuple) = spec.cast::<PyTuple>() {
+            if tuple.len() == 2 {
+                let inner = Box::new(Ty::parse(&tuple.get_item(1)?)?);
+                match tuple.get_item(0)?.extract::<String>()?.as_str() {
+                    "optional" => return Ok(Ty::Optional(inner)),
+                    "sequence" => return Ok(Ty::Sequence(inner)),
+                    _ => {}
+                }
+            }
+            return Err(pyo3::exceptions::PyValueError::new_err(format!(
+                "unknown type description {tuple}"
+            )));
+        }
+        Ok(Ty::Converter(spec.clone().unbind()))
+    }
+}
+
+/// What a plan builds.
+enum Kind {
+    Record {
+        cls: Py<PyType>,
+        new: Py<PyAny>,
+        fields: Vec<(Py<PyString>, Ty)>,
+    },
+    Enumeration {
+        /// The variant's class and field types, or the value itself for `None`.
+        variants: Vec<(Py<PyAny>, Option<Vec<Ty>>)>,
+    },
+    Value(Ty),
+}
+
+/// How one record, data-carrying enum or list is read (see the module docs).
+#[pyclass(frozen, module = "qiscus._native._speedups")]
+struct Plan {
+    /// The generated module's `InternalError`.
+    error: Py<PyAny>,
+    kind: Kind,
+}
+
+/// A read in progress over one stream's bytes.
+struct Reader<'a, 'py> {
+    py: Python<'py>,
+    /// The generated `_UniffiRustBufferStream`, for converters read in Python.
+    stream: &'a Bound<'py, PyAny>,
+    data: &'a [u8],
+    offset: usize,
+}
+
+impl<'py> Reader<'_, 'py> {
+    fn fail(&self, error: &Py<PyAny>, message: &str) -> PyErr {
+        match error.bind(self.py).call1((message,)) {
+            Ok(exception) => PyErr::from_value(exception),
+            Err(e) => e,
+        }
+    }
+
+    fn take<const N: usize>(&mut self, error: &Py<PyAny>) -> PyResult<[u8; N]> {
+        let end = self.offset + N;
+        match self.data.get(self.offset..end) {
+            Some(bytes) => {
+                self.offset = end;
+                Ok(bytes.try_into().expect("a slice of N bytes"))
+            }
+            None => Err(self.fail(error, "read past end of rust buffer")),
+        }
+    }
+
+    fn i32(&mut self, error: &Py<PyAny>) -> PyResult<i32> {
+        Ok(i32::from_be_bytes(self.take(error)?))
+    }
+
+    fn value(&mut self, ty: &Ty, error: &Py<PyAny>) -> PyResult<Py<PyAny>> {
+        let py = self.py;
+        match ty {
+            Ty::I8 => i8::from_be_bytes(self.take(error)?).into_py_any(py),
+            Ty::U8 => u8::from_be_bytes(self.take(error)?).into_py_any(py),
+            Ty::I16 => i16::from_be_bytes(self.take(error)?).into_py_any(py),
+            Ty::U16 => u16::from_be_bytes(self.take(error)?).into_py_any(py),
+            Ty::I32 => self.i32(error)?.into_py_any(py),
+            Ty::U32 => u32::from_be_bytes(self.take(error)?).into_py_any(py),
+            Ty::I64 => i64::from_be_bytes(self.take(error)?).into_py_any(py),
+            Ty::U64 => u64::from_be_bytes(self.take(error)?).into_py_any(py),
+            Ty::F32 => f64::from(f32::from_be_bytes(self.take(error)?)).into_py_any(py),
+            Ty::F64 => f64::from_be_bytes(self.take(error)?).into_py_any(py),
+            Ty::Bool => (self.take::<1>(error)?[0] != 0).into_py_any(py),
+            Ty::Str => {
+                let size = self.i32(error)?;
+                let size = usize::try_from(size)
+                    .map_err(|_| self.fail(error, "Unexpected negative string length"))?;
+                let end = self.offset + size;
+                let Some(bytes) = self.data.get(self.offset..end) else {
+                    return Err(self.fail(error, "read past end of rust buffer"));
+                };
+                self.offset = end;
+                match std::str::from_utf8(bytes) {
+                    Ok(text) => Ok(PyString::new(py, text).into_any().unbind()),
+                    Err(e) => Err(PyErr::from_value(
+                        PyUnicodeDecodeError::new_utf8(py, bytes, e)?.into_any(),
+                    )),
+                }
+            }
+            Ty::Optional(inner) => match self.take::<1>(error)?[0] {
+                0 => Ok(py.None()),
+                1 => self.value(inner, error),
+                _ => Err(self.fail(error, "Unexpected flag byte for optional type")),
+            },
+            Ty::Sequence(item) => {
+                let count = self.i32(error)?;
+                let count = usize::try_from(count)
+                    .map_err(|_| self.fail(error, "Unexpected negative sequence length"))?;
+                // Every item takes at least one byte, so a count past the bytes left is a
+                // malformed buffer: fail before reserving for it.
+                if count > self.data.len() - self.offset {
+                    return Err(self.fail(error, "read past end of rust buffer"));
+                }
+                let mut items = Vec::with_capacity(count);
+                for _ in 0..count {
+                    items.push(self.value(item, error)?);
+                }
+                Ok(PyList::new(py, items)?.into_any().unbind())
+            }
+            Ty::Converter(converter) => {
+                // Every generated converter has a `_plan` (None when it has no plan).
+                let converter = converter.bind(py);
+                let plan = converter.getattr(intern!(py, "_plan"))?;
+                if let Ok(plan) = plan.cast::<Plan>() {
+                    return self.plan(plan.get());
+                }
+                self.stream.setattr(intern!(py, "offset"), self.offset)?;
+                let value = converter.call_method1(intern!(py, "read"), (self.stream,))?;
+                self.offset = self.stream.getattr(intern!(py, "offset"))?.extract()?;
+                Ok(value.unbind())
+            }
+        }
+    }
+
+    fn plan(&mut self, plan: &Plan) -> PyResult<Py<PyAny>> {
+        let py = self.py;
+        let error = &plan.error;
+        match &plan.kind {
+            Kind::Record { cls, new, fields } => {
+                let object = new.bind(py).call1((cls.bind(py),))?;
+                for (name, ty) in fields {
+                    object.setattr(name.bind(py), self.value(ty, error)?)?;
+                }
+                Ok(object.unbind())
+            }
+            Kind::Enumeration { variants } => {
+                let number = self.i32(error)?;
+                let variant = usize::try_from(number)
+                    .ok()
+                    .and_then(|n| n.checked_sub(1))
+                    .and_then(|n| variants.get(n));
+                let Some((cls, fields)) = variant else {
+                    return Err(self.fail(error, "Raw enum value doesn't match any cases"));
+                };
+                let Some(fields) = fields else {
+                    return Ok(cls.clone_ref(py));
+                };
+                let mut values = Vec::with_capacity(fields.len());
+                for ty in fields {
+                    values.push(self.value(ty, error)?);
+                }
+                Ok(cls.bind(py).call1(PyTuple::new(py, values)?)?.unbind())
+            }
+            Kind::Value(ty) => self.value(ty, error),
+        }
+    }
+}
+
+#[pymethods]
+impl Plan {
+    /// Reads one value from `stream` (a generated `_UniffiRustBufferStream`: its `data`,
+    /// `len` and `offset`) and moves the stream's offset past it.
+    fn read(&self, stream: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
+        let py = stream.py();
+        let data = stream.getattr(intern!(py, "data"))?;
+        let data = data.cast::<PyBytes>()?.as_bytes();
+        let len: usize = stream.getattr(intern!(py, "len"))?.extract()?;
+        let offset: usize = stream.getattr(intern!(py, "offset"))?.extract()?;
+        let mut reader = Reader {
+            py,
+            stream,
+            data: &data[..len.min(data.len())],
+            offset,
+        };
+        let value = reader.plan(self)?;
+        stream.setattr(intern!(py, "offset"), reader.offset)?;
+        Ok(value)
+    }
+}
+
+/// The plan of a record: an object of `cls` whose attributes `fields` (name, type) are set in
+/// order, without calling `cls.__init__`.
+#[pyfunction]
+fn record(
+    error: Bound<'_, PyAny>,
+    cls: Bound<'_, PyType>,
+    fields: Vec<(Bound<'_, PyString>, Bound<'_, PyAny>)>,
+) -> PyResult<Plan> {
+    let py = cls.py();
+    let new = PyModule::import(py, "builtins")?
+        .getattr("object")?
+        .getattr(intern!(py, "__new__"))?;
+    let fields = fields
+        .into_iter()
+        .map(|(name, ty)| Ok((name.unbind(), Ty::parse(&ty)?)))
+        .collect::<PyResult<_>>()?;
+    Ok(Plan {
+        error: error.unbind(),
+        kind: Kind::Record {
+            cls: cls.unbind(),
+            new: new.unbind(),
+            fields,
+        },
+    })
+}
+
+/// The plan of an enum: `variants` are (variant class, field types) or (value, `None`), numbered
+/// from 1.
+#[pyfunction]
+#[allow(clippy::type_complexity)]
+fn enumeration(
+    error: Bound<'_, PyAny>,
+    variants: Vec<(Bound<'_, PyAny>, Option<Vec<Bound<'_, PyAny>>>)>,
+) -> PyResult<Plan> {
+    let variants = variants
+        .into_iter()
+        .map(|(cls, fields)| {
+            let fields = match fields {
+                Some(fields) => Some(fields.iter().map(Ty::parse).collect::<PyResult<_>>()?),
+                None => None,
+            };
+            Ok((cls.unbind(), fields))
+        })
+        .collect::<PyResult<_>>()?;
+    Ok(Plan {
+        error: error.unbind(),
+        kind: Kind::Enumeration { variants },
+    })
+}
+
+/// The plan of one value of type `ty` (a list or an optional).
+#[pyfunction]
+fn value(error: Bound<'_, PyAny>, ty: Bound<'_, PyAny>) -> PyResult<Plan> {
+    Ok(Plan {
+        error: error.unbind(),
+        kind: Kind::Value(Ty::parse(&ty)?),
+    })
+}
+
+/// The Python module `qiscus._native._speedups`.
+#[pymodule]
+#[pyo3(name = "_speedups")]
+pub fn speedups(module: &Bound<'_, PyModule>) -> PyResult<()> {
+    module.add_class::<Plan>()?;
+    module.add_function(wrap_pyfunction!(record, module)?)?;
+    module.add_function(wrap_pyfunction!(enumeration, module)?)?;
+    module.add_function(wrap_pyfunction!(value, module)?)?;
+    Ok(())
+}

@@ -1,0 +1,204 @@
+"""The native readers (bindings/python/speedups) against the generated pure-Python ones.
+
+The wheel's library carries `qiscus._native._speedups`, and the generated modules read records,
+enums, lists and optionals through it. These tests check that it is loaded, and that for real
+values, for every truncation and for corrupted bytes, both readers give the same objects (same
+types, same attributes in the same order, the same memory for their attributes) or the same
+error. test.sh runs the rest of the suite a second time under QISCUS_PURE_PYTHON=1 (not this
+file: it is about the native readers), so every call is also tested through the pure readers.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import subprocess
+import sys
+from contextlib import contextmanager
+from typing import Any, Callable, Dict, Iterator, List, Tuple
+
+import pytest
+import qiscus
+from qiscus import CreateRoomParams, LoadCommentsParams, LoginOrRegisterParams, PostCommentParams
+from qiscus._native import qiscus as ffi_module
+from qiscus._native import qiscus_core as core
+from conftest import APP_ID, SECRET
+from test_payloads import payloads
+
+MODULES = (core, ffi_module)
+
+
+def converters() -> Dict[str, Any]:
+    return {
+        f"{m.__name__}.{name}": value
+        for m in MODULES
+        for name, value in vars(m).items()
+        if name.startswith("_UniffiFfiConverter") and isinstance(value, type)
+    }
+
+
+@contextmanager
+def pure_readers() -> Iterator[None]:
+    """Every converter reads in Python while inside."""
+    saved = {name: conv._plan for name, conv in converters().items()}
+    try:
+        for conv in converters().values():
+            conv._plan = None
+        yield
+    finally:
+        for name, conv in converters().items():
+            conv._plan = saved[name]
+
+
+def stream(data: bytes) -> Any:
+    buf = ctypes.create_string_buffer(data, len(data))
+    return core._UniffiRustBufferStream(buf, len(data))
+
+
+def outcome(converter: Any, data: bytes) -> Tuple[str, Any]:
+    s = stream(data)
+    try:
+        value = converter.read(s)
+    except UnicodeDecodeError:
+        return ("UnicodeDecodeError", None)  # the reason's wording differs (Rust's or Python's)
+    except Exception as e:  # the converters read in Python raise their own (JSONDecodeError, ...)
+        return (type(e).__name__, str(e))
+    return ("value", (value, s.offset))
+
+
+def same(a: Any, b: Any, path: str = "value") -> None:
+    """Same type, same attributes in the same order, same memory for them, recursively."""
+    assert type(a) is type(b), f"{path}: {type(a)} vs {type(b)}"
+    if isinstance(a, (list, tuple)):
+        assert len(a) == len(b), path
+        for i, (x, y) in enumerate(zip(a, b)):
+            same(x, y, f"{path}[{i}]")
+    elif isinstance(a, dict):
+        assert list(a) == list(b), path
+        for k in a:
+            same(a[k], b[k], f"{path}[{k!r}]")
+    elif hasattr(a, "__dict__"):
+        assert list(vars(a)) == list(vars(b)), path
+        assert sys.getsizeof(vars(a)) == sys.getsizeof(vars(b)), path
+        for k in vars(a):
+            same(getattr(a, k), getattr(b, k), f"{path}.{k}")
+    else:
+        assert a == b, f"{path}: {a!r} vs {b!r}"
+
+
+@pytest.fixture
+def values(client: qiscus.Client, email: Callable[[str], str]) -> List[Tuple[Any, Any]]:
+    """(converter, value) pairs of real responses: comments of every payload type, a user, rooms."""
+    me = email("speedups")
+    other = email("other")
+    user = client.login_or_register_blocking(LoginOrRegisterParams(email=me, username="Speedy", password="pw-123456"))
+    client.login_or_register_blocking(LoginOrRegisterParams(email=other, username="Other", password="pw-123456"))
+    room = client.create_room_blocking(CreateRoomParams(name="Speedups", creator=me, participants=[other]))
+    first = client.post_comment_blocking(
+        PostCommentParams(room_id=room.room_id, sender_email=me, message="first", payload=qiscus.Payload.TEXT())
+    )
+    for _, payload, message in payloads(first.id):
+        client.post_comment_blocking(
+            PostCommentParams(room_id=room.room_id, sender_email=me, message=message, payload=payload)
+        )
+    comments = client.load_comments_blocking(LoadCommentsParams(room_id=room.room_id, limit=100))
+    assert len(comments) == len(payloads(first.id)) + 1
+    rooms = client.get_user_rooms_blocking(qiscus.GetUserRoomsParams(user_email=me, show_participants=True))
+    return [
+        (core._UniffiFfiConverterSequenceTypeComment, comments),
+        (core._UniffiFfiConverterTypeUser, user),
+        (core._UniffiFfiConverterTypeRoomSummary, room),
+        (core._UniffiFfiConverterTypeUserRooms, rooms),
+    ]
+
+
+def encode(converter: Any, value: Any) -> bytes:
+    builder = core._UniffiRustBufferBuilder()
+    converter.write(value, builder)
+    return bytes(builder.data)
+
+
+def test_the_native_readers_are_loaded() -> None:
+    assert core._uniffi_speedups is not None, "the wheel's library should carry qiscus._native._speedups"
+    assert core._uniffi_speedups is ffi_module._uniffi_speedups
+    planned = {name for name, conv in converters().items() if conv._plan is not None}
+    records = [
+        name
+        for name, value in vars(core).items()
+        if isinstance(value, type) and f"qiscus._native.qiscus_core._UniffiFfiConverterType{name}" in converters()
+        and hasattr(value, "__eq__") and "__init__" in vars(value) and not issubclass(value, BaseException)
+    ]
+    assert len(records) > 40
+    for name in records + ["Payload", "DevicePlatform"]:
+        assert f"qiscus._native.qiscus_core._UniffiFfiConverterType{name}" in planned, name
+    for name in ["SequenceTypeComment", "OptionalTypeUserApp", "OptionalString"]:
+        assert f"qiscus._native.qiscus_core._UniffiFfiConverter{name}" in planned, name
+
+
+def test_real_values_read_alike(values: List[Tuple[Any, Any]]) -> None:
+    for converter, value in values:
+        data = encode(converter, value)
+        native = outcome(converter, data)
+        with pure_readers():
+            pure = outcome(converter, data)
+        assert native[0] == "value" and pure[0] == "value"
+        same(native[1], pure[1])
+        assert native[1][0] == value
+        assert native[1][1] == len(data)
+
+
+def test_every_payload_type_is_read_natively(values: List[Tuple[Any, Any]]) -> None:
+    comments = values[0][1]
+    kinds = {type(c.payload).__name__ for c in comments}
+    assert len(kinds) == len(payloads(1))  # TEXT twice: the first comment and the text payload
+
+
+def test_truncated_buffers_fail_alike(values: List[Tuple[Any, Any]]) -> None:
+    for converter, value in values:
+        data = encode(converter, value)
+        for cut in range(len(data)):
+            native = outcome(converter, data[:cut])
+            with pure_readers():
+                pure = outcome(converter, data[:cut])
+            assert native[0] == pure[0] == "InternalError", (converter, cut, native, pure)
+            assert native[1] == pure[1], (converter, cut)
+
+
+def test_corrupted_buffers_read_or_fail_alike(values: List[Tuple[Any, Any]]) -> None:
+    failures: Dict[str, int] = {}
+    for converter, value in values:
+        data = encode(converter, value)
+        for at in range(len(data)):
+            for byte in (0x00, 0x80, 0xFF):
+                if data[at] == byte:
+                    continue
+                bad = data[:at] + bytes([byte]) + data[at + 1 :]
+                native = outcome(converter, bad)
+                with pure_readers():
+                    pure = outcome(converter, bad)
+                assert native[0] == pure[0], (converter, at, byte, native, pure)
+                if native[0] == "value":
+                    same(native[1], pure[1])
+                else:
+                    assert native[1] == pure[1], (converter, at, byte)
+                    failures[native[0]] = failures.get(native[0], 0) + 1
+    # the corruptions did reach the error paths, the native ones among them
+    assert failures.get("InternalError", 0) > 1000, failures
+    assert failures.get("UnicodeDecodeError", 0) > 0, failures
+
+
+def test_pure_python_when_asked(emulator: Any) -> None:
+    code = (
+        "import qiscus\n"
+        "from qiscus._native import qiscus_core as core\n"
+        "assert core._uniffi_speedups is None\n"
+        "assert core._UniffiFfiConverterTypeComment._plan is None\n"
+        f"c = qiscus.Client({APP_ID!r}, {SECRET!r}, base_url={emulator.url!r})\n"
+        "u = c.login_or_register_blocking(qiscus.LoginOrRegisterParams(email='pure@example.com', username='Pure', password='pw-123456'))\n"
+        "assert u.email == 'pure@example.com'\n"
+        "print('pure ok')\n"
+    )
+    env = dict(os.environ, QISCUS_PURE_PYTHON="1")
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "pure ok"
