@@ -10,6 +10,7 @@ file: it is about the native readers), so every call is also tested through the 
 
 from __future__ import annotations
 
+import asyncio
 import ctypes
 import os
 import subprocess
@@ -185,6 +186,60 @@ def test_corrupted_buffers_read_or_fail_alike(values: List[Tuple[Any, Any]]) -> 
     # the corruptions did reach the error paths, the native ones among them
     assert failures.get("InternalError", 0) > 1000, failures
     assert failures.get("UnicodeDecodeError", 0) > 0, failures
+
+
+async def test_async_calls_wake_the_loop_natively(client: qiscus.Client, email: Callable[[str], str]) -> None:
+    loop = asyncio.get_running_loop()
+    user = await client.login_or_register(LoginOrRegisterParams(email=email("w"), username="W", password="pw-123456"))
+    wakes = ffi_module._UNIFFI_LOOP_WAKES.get(loop)
+    assert wakes, "the running loop should have a native wake channel"
+    before = ffi_module._UniffiContinuationHandleMap._counter
+    results = await asyncio.gather(*(client.user_profile(user.email) for _ in range(50)))
+    assert all(r.email == user.email for r in results)
+    assert not wakes.futures
+    # the generated continuation (a ctypes callback, through its handle map) was not used
+    assert ffi_module._UniffiContinuationHandleMap._counter == before
+
+
+EXIT_SCRIPT = """
+import asyncio, sys, time
+import qiscus
+client = qiscus.Client(sys.argv[1], sys.argv[2], base_url=sys.argv[3])
+params = qiscus.PostCommentParams(
+    room_id=int(sys.argv[4]), sender_email=sys.argv[5], message="exit", payload=qiscus.Payload.TEXT()
+)
+async def main():
+    end = time.monotonic() + 0.3
+    n = 0
+    while time.monotonic() < end:
+        await client.post_comment(params)
+        n += 1
+    return n
+print(asyncio.run(main()))
+"""
+
+
+@pytest.mark.parametrize("readers", ["native", "pure"])
+def test_a_script_of_async_calls_exits_cleanly(
+    emulator: Any, client: qiscus.Client, email: Callable[[str], str], readers: str
+) -> None:
+    # Through the generated ctypes continuation callback, a runtime worker could ask for the GIL
+    # back (after `call_soon_threadsafe`'s write) while the interpreter finalized: CPython ended the
+    # thread with pthread_exit and the process aborted ("FATAL: exception not rethrown"), 5 runs
+    # of this script in 30. Native wakes take no GIL on the worker; the pure path's exit waits for
+    # the callbacks in flight.
+    me, other = email("exit"), email("other")
+    for address in (me, other):
+        client.login_or_register_blocking(LoginOrRegisterParams(email=address, username="Exit", password="pw-123456"))
+    room = client.create_room_blocking(CreateRoomParams(name="Exit", creator=me, participants=[other]))
+    env = dict(os.environ, QISCUS_PURE_PYTHON="1" if readers == "pure" else "")
+    for _ in range(12):
+        out = subprocess.run(
+            [sys.executable, "-c", EXIT_SCRIPT, APP_ID, SECRET, emulator.url, str(room.room_id), me],
+            capture_output=True, text=True, timeout=60, env=env,
+        )
+        assert out.returncode == 0, (out.returncode, out.stderr[-2000:])
+        assert int(out.stdout) > 10
 
 
 def test_pure_python_when_asked(emulator: Any) -> None:

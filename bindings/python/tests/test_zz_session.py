@@ -47,6 +47,14 @@ def test_no_leaked_foreign_future_handles() -> None:
 
 
 @pytest.mark.last
+def test_no_futures_left_waiting_on_native_wakes() -> None:
+    wakes = generated_client._UNIFFI_LOOP_WAKES or {}
+    gc.collect()
+    left = {id(loop): len(w.futures) for loop, w in wakes.items() if w and w.futures}
+    assert not left, left
+
+
+@pytest.mark.last
 def test_runtime_tasks_wind_down() -> None:
     # Every call and every cancelled call of the run has ended: what is left are pooled
     # connections of live clients (few), not hundreds of leaked tasks.

@@ -23,6 +23,9 @@
 //! not. Malformed input raises the generated module's
 //! `InternalError` (`error`) with the generated readers' own messages, or `UnicodeDecodeError`.
 //!
+//! It also carries the continuation callback of async calls that wakes event loops without the
+//! GIL ([`wake`]).
+//!
 //! The module is linked into the FFI library (`qiscus-ffi`'s `python` feature) and loaded from it
 //! by the generated Python, which keeps its pure-Python readers for interpreters that cannot load
 //! it (and under `QISCUS_PURE_PYTHON=1`).
@@ -31,6 +34,8 @@ use pyo3::exceptions::PyUnicodeDecodeError;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyList, PyString, PyTuple, PyType};
 use pyo3::{intern, IntoPyObjectExt};
+
+pub mod wake;
 
 /// How one value is read.
 enum Ty {
@@ -335,5 +340,7 @@ pub fn speedups(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_function(wrap_pyfunction!(record, module)?)?;
     module.add_function(wrap_pyfunction!(enumeration, module)?)?;
     module.add_function(wrap_pyfunction!(value, module)?)?;
+    module.add_class::<wake::Channel>()?;
+    module.add_function(wrap_pyfunction!(wake::continuation_address, module)?)?;
     Ok(())
 }

@@ -133,6 +133,145 @@ const CALL_STATUS: (&str, &str) = (
     "    # qiscus: zero-filled by ctypes, i.e. CALL_SUCCESS and an empty error buffer.\n    call_status = _UniffiRustCallStatus()\n\n    args_with_error = args + (ctypes.byref(call_status),)\n",
 );
 
+/// The generated continuation callback of async calls, and ours. The Rust future calls it twice
+/// per call: from a runtime worker when the request is done (the future must be polled again),
+/// then once more from inside that poll, on the event loop's own thread, with READY. The generated
+/// one always goes through `call_soon_threadsafe`: for the second call that is a write to the
+/// loop's self-pipe, a turn of the loop and another task step before the call can finish. Ours
+/// sets the result at once when it runs on the loop's thread, so the `await` on it does not
+/// yield; from any other thread it does what the generated one does, and an exit waits for it to
+/// return (a worker that asked for the GIL during finalization aborted the process).
+const CONTINUATION: (&str, &str) = (
+    "def _uniffi_continuation_callback(future_ptr, poll_code):
+    (eventloop, future) = _UniffiContinuationHandleMap.remove(future_ptr)
+    eventloop.call_soon_threadsafe(_uniffi_set_future_result, future, poll_code)
+",
+    "def _uniffi_continuation_callback(future_ptr, poll_code):
+    (eventloop, future) = _UniffiContinuationHandleMap.remove(future_ptr)
+    # qiscus: on the loop's own thread (inside `ffi_poll`), the result is set at once.
+    if asyncio._get_running_loop() is eventloop:
+        _uniffi_set_future_result(future, poll_code)
+        return
+    # From a runtime worker: `call_soon_threadsafe` makes the result visible to the loop, then
+    # writes to its self-pipe, which lets the GIL go; the worker needs it back to return. Exit
+    # (below) waits for such callbacks, since a thread that asks for the GIL once the interpreter
+    # is finalizing is ended with pthread_exit, which aborts the process in Rust's frames.
+    me = threading.get_ident()
+    _UNIFFI_CALLBACK_THREADS.add(me)
+    try:
+        eventloop.call_soon_threadsafe(_uniffi_set_future_result, future, poll_code)
+    finally:
+        _UNIFFI_CALLBACK_THREADS.discard(me)
+
+_UNIFFI_CALLBACK_THREADS = set()
+
+def _uniffi_wait_for_callbacks():
+    # qiscus: at exit, before the interpreter finalizes (see above); a second at most.
+    import time
+    deadline = time.monotonic() + 1.0
+    while _UNIFFI_CALLBACK_THREADS and time.monotonic() < deadline:
+        time.sleep(0.001)
+
+import atexit
+atexit.register(_uniffi_wait_for_callbacks)
+",
+);
+
+/// The generated poll loop of async calls, and ours. Where the native readers' module loads
+/// (bindings/python/speedups), each event loop gets a `Channel` and the Rust future's continuation
+/// callback is the native one (speedups/src/wake.rs), which queues the wake and writes a byte to
+/// the channel's socket, watched with `loop.add_reader`, without taking the GIL on the runtime's
+/// thread: faster, and no worker asks for the GIL while the interpreter finalizes (which aborted
+/// the process). A wake that comes inside the poll itself is taken at once. Elsewhere (no native
+/// module, a loop set with `uniffi_set_event_loop`, a loop without `add_reader`), the generated
+/// loop runs as it was.
+const ASYNC_CALL: (&str, &str) = (
+    "async def _uniffi_rust_call_async(rust_future, ffi_poll, ffi_complete, ffi_free, lift_func, error_ffi_converter):
+    try:
+        eventloop = _uniffi_get_event_loop()
+
+        # Loop and poll until we see a _UNIFFI_RUST_FUTURE_POLL_READY value
+        while True:
+            future = eventloop.create_future()
+            ffi_poll(
+                rust_future,
+                _uniffi_continuation_callback,
+                _UniffiContinuationHandleMap.insert((eventloop, future)),
+            )
+            poll_code = await future
+            if poll_code == _UNIFFI_RUST_FUTURE_POLL_READY:
+                break
+",
+    "class _UniffiLoopWakes:
+    # qiscus: the native wakes of one event loop's async calls (see uniffi-bindgen/python.rs).
+    def __init__(self, eventloop):
+        self.channel = _uniffi_speedups.Channel()
+        self.futures = {}
+        eventloop.add_reader(self.channel.fileno(), self.drain)
+
+    def drain(self):
+        futures = self.futures
+        for key, poll_code in self.channel.drain():
+            future = futures.pop(key, None)
+            if future is not None and not future.cancelled():
+                future.set_result(poll_code)
+
+_UNIFFI_LOOP_WAKES = None
+_UNIFFI_NATIVE_CONTINUATION = None
+
+def _uniffi_loop_wakes(eventloop):
+    global _UNIFFI_LOOP_WAKES, _UNIFFI_NATIVE_CONTINUATION
+    if _UNIFFI_GLOBAL_EVENT_LOOP is not None or _uniffi_speedups is None:
+        return None
+    if _UNIFFI_LOOP_WAKES is None:
+        import weakref
+        _UNIFFI_NATIVE_CONTINUATION = _UNIFFI_RUST_FUTURE_CONTINUATION_CALLBACK(
+            _uniffi_speedups.continuation_address()
+        )
+        _UNIFFI_LOOP_WAKES = weakref.WeakKeyDictionary()
+    wakes = _UNIFFI_LOOP_WAKES.get(eventloop)
+    if wakes is None:
+        try:
+            wakes = _UniffiLoopWakes(eventloop)
+        except NotImplementedError:
+            wakes = False
+        _UNIFFI_LOOP_WAKES[eventloop] = wakes
+    return wakes or None
+
+async def _uniffi_rust_call_async(rust_future, ffi_poll, ffi_complete, ffi_free, lift_func, error_ffi_converter):
+    try:
+        eventloop = _uniffi_get_event_loop()
+        wakes = _uniffi_loop_wakes(eventloop)
+
+        # Loop and poll until we see a _UNIFFI_RUST_FUTURE_POLL_READY value
+        while True:
+            if wakes is not None:
+                # qiscus: the native continuation; nothing runs on this thread between the poll
+                # and the await, so the loop's reader cannot miss the future.
+                channel = wakes.channel
+                key = channel.key()
+                ffi_poll(rust_future, _UNIFFI_NATIVE_CONTINUATION, key)
+                poll_code = channel.take(key)
+                if poll_code is None:
+                    future = eventloop.create_future()
+                    wakes.futures[key] = future
+                    try:
+                        poll_code = await future
+                    finally:
+                        wakes.futures.pop(key, None)
+            else:
+                future = eventloop.create_future()
+                ffi_poll(
+                    rust_future,
+                    _uniffi_continuation_callback,
+                    _UniffiContinuationHandleMap.insert((eventloop, future)),
+                )
+                poll_code = await future
+            if poll_code == _UNIFFI_RUST_FUTURE_POLL_READY:
+                break
+",
+);
+
 /// Patches every generated `.py` module in `dir`; returns the files patched.
 pub fn patch_dir(dir: &Path) -> Result<Vec<PathBuf>, String> {
     crate::patch_files(dir, "py", patch_module)
@@ -155,6 +294,17 @@ pub fn patch_module(source: &str) -> Result<String, String> {
         "the buffer scopes",
     )?;
     let source = replace_once(&source, CALL_STATUS.0, CALL_STATUS.1, "the call status")?;
+    let source = if source.contains("def _uniffi_continuation_callback(") {
+        let source = replace_once(
+            &source,
+            CONTINUATION.0,
+            CONTINUATION.1,
+            "the continuation callback",
+        )?;
+        replace_once(&source, ASYNC_CALL.0, ASYNC_CALL.1, "the async poll loop")?
+    } else {
+        source
+    };
     let (source, records) = crate::records::patch_record_readers(&source)?;
     let mut source = crate::speedups::patch_speedups(&source, &records)?;
     for module in UNUSED_IMPORTS {
@@ -255,13 +405,17 @@ class _UniffiFfiConverterString:
 def _uniffi_load_indirect():
     if sys.platform == \"darwin\":
         pass
-";
+
+{CONTINUATION}
+{ASYNC_CALL}";
 
     fn generated() -> String {
         GENERATED_TEMPLATE
             .replace("{STRING_READER}\n", STRING_READ.0)
             .replace("{BUFFER_SCOPES}\n", BUFFER_SCOPES.0)
             .replace("{CALL_STATUS}", CALL_STATUS.0)
+            .replace("{CONTINUATION}", CONTINUATION.0)
+            .replace("{ASYNC_CALL}", ASYNC_CALL.0)
     }
 
     #[test]
@@ -285,6 +439,8 @@ def _uniffi_load_indirect():
         assert!(!out.contains("@contextlib.contextmanager"));
         assert!(out.contains("    call_status = _UniffiRustCallStatus()\n"));
         assert!(RUST_BUFFER.contains("class _UniffiConsumeScope:"));
+        assert!(out.contains(CONTINUATION.1));
+        assert!(out.contains(ASYNC_CALL.1));
     }
 
     #[test]
@@ -315,5 +471,12 @@ def _uniffi_load_indirect():
             .contains("platform import is used"));
         let twice = format!("{}import asyncio\n", generated());
         assert!(patch_module(&twice).unwrap_err().contains("more than once"));
+        let callback = generated().replace(
+            "    eventloop.call_soon_threadsafe(_uniffi_set_future_result, future, poll_code)\n",
+            "    eventloop.call_soon_threadsafe(_uniffi_set_future_result, future, poll_code, 1)\n",
+        );
+        assert!(patch_module(&callback)
+            .unwrap_err()
+            .contains("the continuation callback"));
     }
 }

@@ -11,7 +11,9 @@
 //! * gives every record converter, every enum converter of the generated shape and every list
 //!   converter a `_plan = None` attribute, and makes its `read` use the plan when there is one;
 //! * appends the loader of the extension module and, when it loads, the plans: the records' fields
-//!   as [`crate::records`] parsed them, the enums' variants and the lists' items.
+//!   as [`crate::records`] parsed them, the enums' variants and the lists' items. A module with
+//!   async calls loads it in any case, for its native wakes (see `ASYNC_CALL` in
+//!   [`crate::python`]).
 //!
 //! The pure-Python readers stay as they are: they are what runs where the extension cannot load
 //! (an interpreter other than CPython, a library built without the feature) or under
@@ -244,7 +246,8 @@ pub fn patch_speedups(source: &str, records: &[Record]) -> Result<String, String
             records.len()
         ));
     }
-    if plans.is_empty() {
+    // The async poll loop (uniffi-bindgen/python.rs) uses the module's wake channels too.
+    if plans.is_empty() && !source.contains("async def _uniffi_rust_call_async(") {
         return Ok(out);
     }
     out.push_str(LOADER);

@@ -1,0 +1,153 @@
+//! Wakes asyncio event loops from the runtime's threads without taking the GIL.
+//!
+//! An async call's Rust future tells the foreign side to poll it again through a continuation
+//! callback, called on whichever runtime worker finished the work. The generated Python passes a
+//! ctypes callback: each wake makes the worker take the GIL (with a new Python thread state) to run
+//! `loop.call_soon_threadsafe`, whose write to the loop's self-pipe releases the GIL again in the
+//! middle of the callback. If the loop finishes the program meanwhile, the worker asks for the GIL
+//! back while the interpreter is finalizing; CPython then ends the thread with `pthread_exit`,
+//! whose forced unwind meets the runtime's `catch_unwind` and aborts the process ("FATAL:
+//! exception not rethrown", ~1 exit in 5 in a loop of async calls).
+//!
+//! Here the callback is [`continuation`], native code that never touches Python: it queues
+//! `(key, poll code)` on the [`Channel`] the key names and, when the queue was empty, writes one
+//! byte to the channel's socket. The generated Python gives each event loop a channel, watches its
+//! socket with `loop.add_reader` and resolves the waiting futures on the loop's own thread.
+//!
+//! The socket holds exactly one byte while the queue is not empty and none otherwise (both are
+//! changed under the queue's lock), so no wake-up is lost or left over.
+
+use std::io::{Read, Write};
+use std::os::fd::AsRawFd;
+use std::os::unix::net::UnixStream;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock, Weak};
+
+use once_cell::sync::Lazy;
+use pyo3::exceptions::PyOSError;
+use pyo3::prelude::*;
+
+/// A key's low bits count the futures of its channel; the high bits are the channel's slot.
+const SLOT_SHIFT: u32 = 40;
+
+/// The channels, by slot; a slot is reused once its channel is gone.
+static CHANNELS: Lazy<RwLock<Vec<Weak<Inner>>>> = Lazy::new(|| RwLock::new(Vec::new()));
+
+struct Inner {
+    /// The woken keys and their poll codes, in order.
+    queue: Mutex<Vec<(u64, i8)>>,
+    /// The worker's end of the socket pair: one byte while `queue` is not empty.
+    writer: UnixStream,
+    /// The loop's end, watched with `add_reader`.
+    reader: UnixStream,
+}
+
+impl Inner {
+    fn queue(&self) -> MutexGuard<'_, Vec<(u64, i8)>> {
+        // A panic cannot happen while the lock is held; should one, the queue is still whole.
+        self.queue.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Reads the byte that stands for a non-empty queue, once the queue is empty.
+    fn consume_byte(&self) {
+        let mut byte = [0u8; 1];
+        let _ = (&self.reader).read(&mut byte);
+    }
+}
+
+/// The continuation callback of every async call whose loop has a channel: queues the wake on the
+/// channel that `key` names. Never takes the GIL and never unwinds.
+pub extern "C" fn continuation(key: u64, poll_code: i8) {
+    let slot = (key >> SLOT_SHIFT) as usize;
+    let inner = CHANNELS
+        .read()
+        .unwrap_or_else(PoisonError::into_inner)
+        .get(slot)
+        .and_then(Weak::upgrade);
+    // A channel that is gone belonged to a loop that is gone: nobody waits for the key.
+    if let Some(inner) = inner {
+        let mut queue = inner.queue();
+        queue.push((key, poll_code));
+        if queue.len() == 1 {
+            let _ = (&inner.writer).write(&[1]);
+        }
+    }
+}
+
+/// One event loop's queue of woken futures (see the module docs).
+#[pyclass(frozen, module = "qiscus._native._speedups")]
+pub struct Channel {
+    inner: Arc<Inner>,
+    slot: u64,
+    next: std::sync::atomic::AtomicU64,
+}
+
+#[pymethods]
+impl Channel {
+    #[new]
+    fn new() -> PyResult<Self> {
+        let (writer, reader) = UnixStream::pair().map_err(|e| PyOSError::new_err(e.to_string()))?;
+        for end in [&writer, &reader] {
+            end.set_nonblocking(true)
+                .map_err(|e| PyOSError::new_err(e.to_string()))?;
+        }
+        let inner = Arc::new(Inner {
+            queue: Mutex::new(Vec::new()),
+            writer,
+            reader,
+        });
+        let mut channels = CHANNELS.write().unwrap_or_else(PoisonError::into_inner);
+        let slot = match channels.iter().position(|c| c.strong_count() == 0) {
+            Some(free) => {
+                channels[free] = Arc::downgrade(&inner);
+                free
+            }
+            None => {
+                channels.push(Arc::downgrade(&inner));
+                channels.len() - 1
+            }
+        };
+        Ok(Channel {
+            inner,
+            slot: slot as u64,
+            next: std::sync::atomic::AtomicU64::new(0),
+        })
+    }
+
+    /// The socket to watch for reading.
+    fn fileno(&self) -> i32 {
+        self.inner.reader.as_raw_fd()
+    }
+
+    /// A new key of this channel, for one poll of one future.
+    fn key(&self) -> u64 {
+        let n = self.next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        (self.slot << SLOT_SHIFT) | (n & ((1 << SLOT_SHIFT) - 1))
+    }
+
+    /// Takes the poll code queued for `key`, if its wake has come (the future was ready when
+    /// polled: the callback ran inside the poll, on this thread).
+    fn take(&self, key: u64) -> Option<i8> {
+        let mut queue = self.inner.queue();
+        let at = queue.iter().position(|&(k, _)| k == key)?;
+        let (_, code) = queue.remove(at);
+        if queue.is_empty() {
+            self.inner.consume_byte();
+        }
+        Some(code)
+    }
+
+    /// Every queued wake, in order (the loop's reader callback).
+    fn drain(&self) -> Vec<(u64, i8)> {
+        let mut queue = self.inner.queue();
+        if !queue.is_empty() {
+            self.inner.consume_byte();
+        }
+        std::mem::take(&mut *queue)
+    }
+}
+
+/// The address of [`continuation`], for ctypes.
+#[pyfunction]
+pub fn continuation_address() -> usize {
+    continuation as extern "C" fn(u64, i8) as usize
+}
