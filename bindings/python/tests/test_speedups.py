@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import ctypes
 import os
+import select
 import subprocess
 import sys
 from contextlib import contextmanager
@@ -199,6 +200,39 @@ async def test_async_calls_wake_the_loop_natively(client: qiscus.Client, email: 
     assert not wakes.futures
     # the generated continuation (a ctypes callback, through its handle map) was not used
     assert ffi_module._UniffiContinuationHandleMap._counter == before
+
+
+def readable(fd: int) -> bool:
+    return bool(select.select([fd], [], [], 0)[0])
+
+
+def test_the_wake_channel_holds_one_byte_while_wakes_wait() -> None:
+    speedups = core._uniffi_speedups
+    wake = ffi_module._UNIFFI_RUST_FUTURE_CONTINUATION_CALLBACK(speedups.continuation_address())
+    a, b = speedups.Channel(), speedups.Channel()
+    keys = [a.key() for _ in range(3)]
+    other = b.key()
+    assert len(set(keys + [other])) == 4
+    assert not readable(a.fileno()) and a.drain() == [] and a.take(keys[0]) is None
+    wake(keys[0], 1)  # what a runtime worker calls, here on this thread
+    wake(keys[1], 0)
+    wake(other, 0)
+    assert readable(a.fileno()) and readable(b.fileno())
+    assert a.take(keys[1]) == 0
+    assert readable(a.fileno())  # keys[0] still waits
+    assert a.take(keys[0]) == 1
+    assert not readable(a.fileno())  # the byte went with the last wake
+    wake(keys[2], 0)
+    wake(keys[0], 1)
+    assert a.drain() == [(keys[2], 0), (keys[0], 1)]
+    assert not readable(a.fileno()) and a.drain() == []
+    assert b.drain() == [(other, 0)] and not readable(b.fileno())
+    # a wake for a channel that is gone is dropped, and a channel made later never sees it
+    stale = b.key()
+    del b
+    wake(stale, 0)
+    c = speedups.Channel()
+    assert c.take(stale) is None and c.drain() == [] and not readable(c.fileno())
 
 
 EXIT_SCRIPT = """

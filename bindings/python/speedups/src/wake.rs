@@ -20,14 +20,19 @@
 use std::io::{Read, Write};
 use std::os::fd::AsRawFd;
 use std::os::unix::net::UnixStream;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock, Weak};
 
 use once_cell::sync::Lazy;
 use pyo3::exceptions::PyOSError;
 use pyo3::prelude::*;
 
-/// A key's low bits count the futures of its channel; the high bits are the channel's slot.
+/// A key's high bits are its channel's slot, its low bits a count of all keys ever made, so that
+/// a late wake for a channel that is gone (its slot reused) never matches a live key.
 const SLOT_SHIFT: u32 = 40;
+
+/// The count of keys made.
+static NEXT_KEY: AtomicU64 = AtomicU64::new(0);
 
 /// The channels, by slot; a slot is reused once its channel is gone.
 static CHANNELS: Lazy<RwLock<Vec<Weak<Inner>>>> = Lazy::new(|| RwLock::new(Vec::new()));
@@ -78,7 +83,6 @@ pub extern "C" fn continuation(key: u64, poll_code: i8) {
 pub struct Channel {
     inner: Arc<Inner>,
     slot: u64,
-    next: std::sync::atomic::AtomicU64,
 }
 
 #[pymethods]
@@ -109,7 +113,6 @@ impl Channel {
         Ok(Channel {
             inner,
             slot: slot as u64,
-            next: std::sync::atomic::AtomicU64::new(0),
         })
     }
 
@@ -120,7 +123,7 @@ impl Channel {
 
     /// A new key of this channel, for one poll of one future.
     fn key(&self) -> u64 {
-        let n = self.next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let n = NEXT_KEY.fetch_add(1, Ordering::Relaxed);
         (self.slot << SLOT_SHIFT) | (n & ((1 << SLOT_SHIFT) - 1))
     }
 
