@@ -8,11 +8,12 @@
 //! from a *plan* per converter.
 //!
 //! This patch, for each generated module:
-//! * gives every record converter, every enum converter of the generated shape and every list
-//!   converter a `_plan = None` attribute, and makes its `read` use the plan when there is one;
+//! * gives every converter class a `_plan = None` attribute (so that the native readers learn with
+//!   one lookup whether a converter has a plan), and makes the `read` of every record, every enum
+//!   of the generated shape, every list and every optional use its plan when there is one;
 //! * appends the loader of the extension module and, when it loads, the plans: the records' fields
-//!   as [`crate::records`] parsed them, the enums' variants and the lists' items. A module with
-//!   async calls loads it in any case, for its native wakes (see `ASYNC_CALL` in
+//!   as [`crate::records`] parsed them, the enums' variants, the lists' and optionals' items. A
+//!   module with async calls loads it in any case, for its native wakes (see `ASYNC_CALL` in
 //!   [`crate::python`]).
 //!
 //! The pure-Python readers stay as they are: they are what runs where the extension cannot load

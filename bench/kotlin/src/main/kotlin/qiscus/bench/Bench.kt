@@ -134,6 +134,8 @@ fun runCoroutines(call: suspend () -> Unit, concurrency: Int, seconds: Double): 
 }
 
 class Calls(val client: Client, val http: HttpClient, url: String, val room: Long) {
+    /** The peer's calls retried after an IOException (see peerBlocking). */
+    val peerRetries = java.util.concurrent.atomic.AtomicLong()
     private val api = url.trimEnd('/') + "/api/v2/rest/"
     private val loginBody = mapper.writeValueAsString(mapOf("email" to SENDER, "username" to SENDER_NAME, "password" to PASSWORD))
 
@@ -193,7 +195,19 @@ class Calls(val client: Client, val http: HttpClient, url: String, val room: Lon
         }
     }
 
-    fun peerBlocking(call: String): () -> Unit = { peerRead(call, http.send(peerRequest(call), HttpResponse.BodyHandlers.ofByteArray())) }
+    // java.net.http now and then fails a request on a pooled connection that its own pool cleanup
+    // closed ("HTTP/1.1 header parser received no bytes ... connection closed locally"), which
+    // ended the whole section. The peer retries such a call once, as its user would; the retry's
+    // time counts against the peer, and the retries are reported.
+    fun peerBlocking(call: String): () -> Unit = {
+        val resp = try {
+            http.send(peerRequest(call), HttpResponse.BodyHandlers.ofByteArray())
+        } catch (e: java.io.IOException) {
+            peerRetries.incrementAndGet()
+            http.send(peerRequest(call), HttpResponse.BodyHandlers.ofByteArray())
+        }
+        peerRead(call, resp)
+    }
 
     fun oursSuspend(call: String): suspend () -> Unit = when (call) {
         "post_comment" -> { { check(client.postComment(PostCommentParams(room, SENDER, MESSAGE, Payload.Text)).id > 0) } }
@@ -209,22 +223,29 @@ class Calls(val client: Client, val http: HttpClient, url: String, val room: Lon
     }
 
     fun peerSuspend(call: String): suspend () -> Unit = {
-        peerRead(call, http.sendAsync(peerRequest(call), HttpResponse.BodyHandlers.ofByteArray()).await())
+        val resp = try {
+            http.sendAsync(peerRequest(call), HttpResponse.BodyHandlers.ofByteArray()).await()
+        } catch (e: java.io.IOException) {
+            peerRetries.incrementAndGet()
+            http.sendAsync(peerRequest(call), HttpResponse.BodyHandlers.ofByteArray()).await()
+        }
+        peerRead(call, resp)
     }
 }
 
 fun arg(args: Array<String>, name: String): String? = args.indexOf(name).takeIf { it >= 0 }?.let { args.getOrNull(it + 1) }
 
-fun row(form: String, call: String, conc: Int, ours: String, peer: String, o: Sample, p: Sample): Map<String, Any> {
+fun row(form: String, call: String, conc: Int, ours: String, peer: String, o: Sample, p: Sample, peerRetries: Long): Map<String, Any> {
     val name = "kotlin $form vs $peer: $call c=$conc"
-    System.err.println("  %-62s %8.0f/s vs %8.0f/s  ratio %.2f".format(name, o.rate(), p.rate(), o.rate() / p.rate()))
+    val retried = if (peerRetries > 0) "  (peer: $peerRetries calls retried)" else ""
+    System.err.println("  %-62s %8.0f/s vs %8.0f/s  ratio %.2f%s".format(name, o.rate(), p.rate(), o.rate() / p.rate(), retried))
     return linkedMapOf(
         "name" to name, "section" to "c", "form" to form, "call" to call, "concurrency" to conc,
         "ours" to ours, "peer" to peer,
         "ours_calls_per_s" to o.rate(), "peer_calls_per_s" to p.rate(), "ratio" to o.rate() / p.rate(),
         "p50_ms" to o.pctMs(0.5), "p99_ms" to o.pctMs(0.99),
         "peer_p50_ms" to p.pctMs(0.5), "peer_p99_ms" to p.pctMs(0.99),
-        "ours_calls" to o.calls, "peer_calls" to p.calls,
+        "ours_calls" to o.calls, "peer_calls" to p.calls, "peer_retries" to peerRetries,
     )
 }
 
@@ -333,11 +354,13 @@ fun main(args: Array<String>) {
             if (runPeer) runThreads(peer, conc, warm)
             val o = Sample()
             val p = Sample()
+            val retriesBefore = c.peerRetries.get()
             repeat(rounds) {
                 if (runOurs) runThreads(ours, conc, slice).let { o.add(it.calls, it.seconds, it.lat) }
                 if (runPeer) runThreads(peer, conc, slice).let { p.add(it.calls, it.seconds, it.lat) }
             }
-            rows.add(row("blocking", call, conc, "qiscus *Blocking", "java.net.http + Jackson", o, p))
+            val retries = c.peerRetries.get() - retriesBefore
+            rows.add(row("blocking", call, conc, "qiscus *Blocking", "java.net.http + Jackson", o, p, retries))
         }
     }
     if ("coroutines" in forms) {
@@ -348,11 +371,13 @@ fun main(args: Array<String>) {
             if (runPeer) runCoroutines(peer, conc, warm)
             val o = Sample()
             val p = Sample()
+            val retriesBefore = c.peerRetries.get()
             repeat(rounds) {
                 if (runOurs) runCoroutines(ours, conc, slice).let { o.add(it.calls, it.seconds, it.lat) }
                 if (runPeer) runCoroutines(peer, conc, slice).let { p.add(it.calls, it.seconds, it.lat) }
             }
-            rows.add(row("coroutines", call, conc, "qiscus suspend", "java.net.http sendAsync + Jackson", o, p))
+            val retries = c.peerRetries.get() - retriesBefore
+            rows.add(row("coroutines", call, conc, "qiscus suspend", "java.net.http sendAsync + Jackson", o, p, retries))
         }
     }
     client.close()
