@@ -7,7 +7,7 @@
 //! middle of the callback. If the loop finishes the program meanwhile, the worker asks for the GIL
 //! back while the interpreter is finalizing; CPython then ends the thread with `pthread_exit`,
 //! whose forced unwind meets the runtime's `catch_unwind` and aborts the process ("FATAL:
-//! exception not rethrown", ~1 exit in 5 in a loop of async calls).
+//! exception not rethrown": 5 runs in 30 of a script posting comments with `await`, then exiting).
 //!
 //! Here the callback is [`continuation`], native code that never touches Python: it queues
 //! `(key, poll code)` on the [`Channel`] the key names and, when the queue was empty, writes one
