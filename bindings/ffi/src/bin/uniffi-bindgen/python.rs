@@ -216,24 +216,26 @@ const ASYNC_CALL: (&str, &str) = (
             if future is not None and not future.cancelled():
                 future.set_result(poll_code)
 
-_UNIFFI_LOOP_WAKES = None
+import weakref
+_UNIFFI_LOOP_WAKES = weakref.WeakKeyDictionary()
 _UNIFFI_NATIVE_CONTINUATION = None
 
 def _uniffi_loop_wakes(eventloop):
-    global _UNIFFI_LOOP_WAKES, _UNIFFI_NATIVE_CONTINUATION
+    global _UNIFFI_NATIVE_CONTINUATION
     if _UNIFFI_GLOBAL_EVENT_LOOP is not None or _uniffi_speedups is None:
         return None
-    if _UNIFFI_LOOP_WAKES is None:
-        import weakref
-        _UNIFFI_NATIVE_CONTINUATION = _UNIFFI_RUST_FUTURE_CONTINUATION_CALLBACK(
-            _uniffi_speedups.continuation_address()
-        )
-        _UNIFFI_LOOP_WAKES = weakref.WeakKeyDictionary()
-    wakes = _UNIFFI_LOOP_WAKES.get(eventloop)
+    try:
+        wakes = _UNIFFI_LOOP_WAKES.get(eventloop)
+    except TypeError:  # a loop that cannot be weakly referenced: the generated path
+        return None
     if wakes is None:
+        if _UNIFFI_NATIVE_CONTINUATION is None:
+            _UNIFFI_NATIVE_CONTINUATION = _UNIFFI_RUST_FUTURE_CONTINUATION_CALLBACK(
+                _uniffi_speedups.continuation_address()
+            )
         try:
             wakes = _UniffiLoopWakes(eventloop)
-        except NotImplementedError:
+        except NotImplementedError:  # a loop without add_reader (Windows' proactor)
             wakes = False
         _UNIFFI_LOOP_WAKES[eventloop] = wakes
     return wakes or None
