@@ -170,7 +170,7 @@ impl<'py> Reader<'_, 'py> {
                 let size = self.i32(error)?;
                 let size = usize::try_from(size)
                     .map_err(|_| self.fail(error, "Unexpected negative string length"))?;
-                let end = self.offset + size;
+                let end = self.offset.saturating_add(size);
                 let Some(bytes) = self.data.get(self.offset..end) else {
                     return Err(self.fail(error, "read past end of rust buffer"));
                 };
@@ -191,12 +191,9 @@ impl<'py> Reader<'_, 'py> {
                 let count = self.i32(error)?;
                 let count = usize::try_from(count)
                     .map_err(|_| self.fail(error, "Unexpected negative sequence length"))?;
-                // Every item takes at least one byte, so a count past the bytes left is a
-                // malformed buffer: fail before reserving for it.
-                if count > self.data.len() - self.offset {
-                    return Err(self.fail(error, "read past end of rust buffer"));
-                }
-                let mut items = Vec::with_capacity(count);
+                // A malformed count cannot reserve more than the bytes left (items of a record
+                // without fields take none, so it is not an error by itself).
+                let mut items = Vec::with_capacity(count.min(self.data.len() - self.offset));
                 for _ in 0..count {
                     items.push(self.value(item, error)?);
                 }
