@@ -4,8 +4,10 @@ The wheel's library carries `qiscus._native._speedups`, and the generated module
 enums, lists and optionals through it. These tests check that it is loaded, and that for real
 values, for every truncation and for corrupted bytes, both readers give the same objects (same
 types, same attributes in the same order, the same memory for their attributes) or the same
-error. test.sh runs the rest of the suite a second time under QISCUS_PURE_PYTHON=1 (not this
-file: it is about the native readers), so every call is also tested through the pure readers.
+error. The same module wakes asyncio loops natively: its channel is tested directly, and a script
+of async calls must exit cleanly on both paths. test.sh runs the rest of the suite a second time
+under QISCUS_PURE_PYTHON=1 (not this file: it is about the native module), so every call is also
+tested through the pure readers.
 """
 
 from __future__ import annotations
