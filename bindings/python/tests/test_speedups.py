@@ -204,6 +204,25 @@ async def test_async_calls_wake_the_loop_natively(client: qiscus.Client, email: 
     assert ffi_module._UniffiContinuationHandleMap._counter == before
 
 
+def test_a_loop_without_add_reader_takes_the_generated_path(client: qiscus.Client, email: Callable[[str], str]) -> None:
+    # Windows' proactor loop has no add_reader: the calls go through the generated ctypes callback.
+    class NoReaderLoop(asyncio.SelectorEventLoop):
+        def add_reader(self, *args: Any) -> None:
+            raise NotImplementedError
+
+    loop = NoReaderLoop()
+    try:
+        before = ffi_module._UniffiContinuationHandleMap._counter
+        user = loop.run_until_complete(
+            client.login_or_register(LoginOrRegisterParams(email=email("nr"), username="NR", password="pw-123456"))
+        )
+        assert user.username == "NR"
+        assert ffi_module._UNIFFI_LOOP_WAKES.get(loop) is False
+        assert ffi_module._UniffiContinuationHandleMap._counter > before
+    finally:
+        loop.close()
+
+
 def readable(fd: int) -> bool:
     return bool(select.select([fd], [], [], 0)[0])
 
