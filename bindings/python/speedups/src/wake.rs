@@ -24,7 +24,6 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock, Weak};
 
 use once_cell::sync::Lazy;
-use pyo3::exceptions::PyOSError;
 use pyo3::prelude::*;
 
 /// A key's high bits are its channel's slot, its low bits a count of all keys ever made, so that
@@ -89,11 +88,9 @@ pub struct Channel {
 impl Channel {
     #[new]
     fn new() -> PyResult<Self> {
-        let (writer, reader) = UnixStream::pair().map_err(|e| PyOSError::new_err(e.to_string()))?;
-        for end in [&writer, &reader] {
-            end.set_nonblocking(true)
-                .map_err(|e| PyOSError::new_err(e.to_string()))?;
-        }
+        let (writer, reader) = UnixStream::pair()?;
+        writer.set_nonblocking(true)?;
+        reader.set_nonblocking(true)?;
         let inner = Arc::new(Inner {
             queue: Mutex::new(Vec::new()),
             writer,

@@ -183,8 +183,8 @@ atexit.register(_uniffi_wait_for_callbacks)
 /// the channel's socket, watched with `loop.add_reader`, without taking the GIL on the runtime's
 /// thread: faster, and no worker asks for the GIL while the interpreter finalizes (which aborted
 /// the process). A wake that comes inside the poll itself is taken at once. Elsewhere (no native
-/// module, a loop set with `uniffi_set_event_loop`, a loop without `add_reader`), the generated
-/// loop runs as it was.
+/// module, a loop set with `uniffi_set_event_loop`, a loop without `add_reader` or that cannot be
+/// weakly referenced), the generated loop runs as it was.
 const ASYNC_CALL: (&str, &str) = (
     "async def _uniffi_rust_call_async(rust_future, ffi_poll, ffi_complete, ffi_free, lift_func, error_ffi_converter):
     try:
