@@ -1,17 +1,20 @@
-//! Native readers for the `qiscus` Python package.
+//! Native readers and writers for the `qiscus` Python package.
 //!
 //! UniFFI's generated Python reads every record, enum and list that crosses the FFI field by
 //! field in Python: ~5.8 µs for each `Comment` of a `load_comments` page, more than the request
 //! itself for a page of 100 (bench/RESULTS.md, fix 12). This module reads the same bytes, in the
-//! same format, and builds the same Python objects in native code.
+//! same format, and builds the same Python objects in native code; by the same plans it lowers
+//! the arguments of calls ([`lower`], fix 15).
 //!
 //! It holds no knowledge of the models. The project's `uniffi-bindgen` (its `speedups` patch)
 //! describes each record, data-carrying enum and list of the generated modules with a *plan*:
 //!
 //! * `record(error, cls, (("name", type), ...))`: an object of `cls`, its attributes set in
 //!   declaration order, as the generated constructor sets them;
-//! * `enumeration(error, ((variant, (type, ...) or None), ...))`: an `i32` variant number from 1,
-//!   then `variant(*values)`, or, for `None`, `variant` itself (a member of a fieldless enum);
+//! * `enumeration(error, ((variant, (type, ...) or None[, (accessor, ...)]), ...))`: an `i32`
+//!   variant number from 1, then `variant(*values)`, or, for `None`, `variant` itself (a member of
+//!   a fieldless enum); the accessors, for writing, say where a value of the variant keeps each
+//!   field (`i` for `value._values[i]`, or an attribute's name);
 //! * `value(error, type)`: one value of `type` (the generated lists and optionals).
 //!
 //! A `type` is a `struct` code for a big-endian number (`b B h H i I q Q f d`), `"?"` for a
@@ -35,6 +38,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyList, PyString, PyTuple, PyType};
 use pyo3::{intern, IntoPyObjectExt};
 
+mod lower;
 pub mod wake;
 
 /// How one value is read.
@@ -106,10 +110,21 @@ enum Kind {
         fields: Vec<(Py<PyString>, Ty)>,
     },
     Enumeration {
-        /// The variant's class and field types, or the value itself for `None`.
-        variants: Vec<(Py<PyAny>, Option<Vec<Ty>>)>,
+        variants: Vec<Variant>,
     },
     Value(Ty),
+}
+
+/// One variant of an enum's plan.
+struct Variant {
+    /// The variant's class, or the value itself for a variant without fields (`fields` is
+    /// `None`).
+    cls: Py<PyAny>,
+    /// The types of its fields, in order.
+    fields: Option<Vec<Ty>>,
+    /// Where each field is found on a value of the variant, when written; `None` when the plan
+    /// does not say (the enum is then written by its generated converter).
+    accessors: Option<Vec<lower::Accessor>>,
 }
 
 /// How one record, data-carrying enum or list is read (see the module docs).
@@ -231,7 +246,7 @@ impl<'py> Reader<'_, 'py> {
                     .ok()
                     .and_then(|n| n.checked_sub(1))
                     .and_then(|n| variants.get(n));
-                let Some((cls, fields)) = variant else {
+                let Some(Variant { cls, fields, .. }) = variant else {
                     return Err(self.fail(error, "Raw enum value doesn't match any cases"));
                 };
                 let Some(fields) = fields else {
@@ -268,6 +283,30 @@ impl Plan {
         stream.setattr(intern!(py, "offset"), reader.offset)?;
         Ok(value)
     }
+
+    /// Whether the plan writes what it reads (an enum's plan may say where its variants' fields
+    /// are, or not: see [`enumeration`]).
+    #[getter]
+    fn writes(&self) -> bool {
+        match &self.kind {
+            Kind::Enumeration { variants } => variants
+                .iter()
+                .all(|v| v.fields.is_none() || v.accessors.is_some()),
+            Kind::Record { .. } | Kind::Value(_) => true,
+        }
+    }
+
+    /// Lowers `value` into a new Rust buffer, returned as a `buffer` (the generated
+    /// `_UniffiRustBuffer`); converters that the plans do not cover write into a `builder` (the
+    /// generated `_UniffiRustBufferBuilder`). See [`lower`].
+    fn lower<'py>(
+        &self,
+        value: &Bound<'py, PyAny>,
+        buffer: &Bound<'py, PyAny>,
+        builder: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        lower::lower(self, value, buffer, builder)
+    }
 }
 
 /// The plan of a record: an object of `cls` whose attributes `fields` (name, type) are set in
@@ -296,22 +335,59 @@ fn record(
     })
 }
 
-/// The plan of an enum: `variants` are (variant class, field types) or (value, `None`), numbered
-/// from 1.
+/// The plan of an enum: `variants` are (variant class, field types[, field accessors]) or
+/// (value, `None`), numbered from 1. An accessor is an `int` `i` for `value._values[i]` or a
+/// `str`, the name of an attribute.
 #[pyfunction]
-#[allow(clippy::type_complexity)]
-fn enumeration(
-    error: Bound<'_, PyAny>,
-    variants: Vec<(Bound<'_, PyAny>, Option<Vec<Bound<'_, PyAny>>>)>,
-) -> PyResult<Plan> {
+fn enumeration(error: Bound<'_, PyAny>, variants: Vec<Bound<'_, PyTuple>>) -> PyResult<Plan> {
     let variants = variants
         .into_iter()
-        .map(|(cls, fields)| {
-            let fields = match fields {
-                Some(fields) => Some(fields.iter().map(Ty::parse).collect::<PyResult<_>>()?),
+        .map(|variant| {
+            let (cls, fields, accessors) = match variant.len() {
+                2 => (variant.get_item(0)?, variant.get_item(1)?, None),
+                3 => (
+                    variant.get_item(0)?,
+                    variant.get_item(1)?,
+                    Some(variant.get_item(2)?),
+                ),
+                n => {
+                    return Err(pyo3::exceptions::PyValueError::new_err(format!(
+                        "a variant is described by 2 or 3 items, not {n}"
+                    )))
+                }
+            };
+            let fields = match fields.is_none() {
+                true => None,
+                false => Some(
+                    fields
+                        .try_iter()?
+                        .map(|f| Ty::parse(&f?))
+                        .collect::<PyResult<Vec<_>>>()?,
+                ),
+            };
+            let accessors = match accessors {
+                Some(accessors) => Some(
+                    accessors
+                        .try_iter()?
+                        .map(|a| lower::Accessor::parse(&a?))
+                        .collect::<PyResult<Vec<_>>>()?,
+                ),
                 None => None,
             };
-            Ok((cls.unbind(), fields))
+            if let (Some(fields), Some(accessors)) = (&fields, &accessors) {
+                if fields.len() != accessors.len() {
+                    return Err(pyo3::exceptions::PyValueError::new_err(format!(
+                        "{} field types but {} accessors",
+                        fields.len(),
+                        accessors.len()
+                    )));
+                }
+            }
+            Ok(Variant {
+                cls: cls.unbind(),
+                fields,
+                accessors,
+            })
         })
         .collect::<PyResult<_>>()?;
     Ok(Plan {

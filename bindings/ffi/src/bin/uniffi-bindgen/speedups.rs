@@ -21,6 +21,7 @@
 //! `QISCUS_PURE_PYTHON=1`, and the Python tests compare both on every record.
 
 use crate::records::{classify, Field, Record};
+use crate::replace_once;
 
 const CONVERTER_PREFIX: &str = "\nclass _UniffiFfiConverter";
 const STATIC_READ: &str = "    @staticmethod\n    def read(buf):\n";
@@ -96,6 +97,58 @@ fn enum_variants(body: &str) -> Option<Vec<(String, Option<Vec<String>>)>> {
     (!variants.is_empty()).then_some(variants)
 }
 
+/// Where an enum's writer finds each variant's fields, if it has the generated shape: for each
+/// variant in order, the Python accessor of each field (`0` for `value._values[0]`, `"name"` for
+/// `value.name`), its converter the one the reader reads it with.
+fn enum_accessors(body: &str, variants: &[(String, Option<Vec<String>>)]) -> Option<Vec<String>> {
+    const WRITE: &str = "    @staticmethod\n    def write(value, buf):\n";
+    let mut lines = body[body.find(WRITE)? + WRITE.len()..].lines().peekable();
+    let mut accessors = Vec::new();
+    for (number, (ctor, fields)) in variants.iter().enumerate() {
+        let fields = fields.as_ref()?;
+        let variant = ctor.rsplit('.').next()?;
+        // Enums ask the value, errors test its class.
+        let test = lines.next()?;
+        if test != format!("        if value.is_{variant}():")
+            && test != format!("        if isinstance(value, {ctor}):")
+        {
+            return None;
+        }
+        if lines.next()? != format!("            buf.write_i32({})", number + 1) {
+            return None;
+        }
+        let mut these = Vec::new();
+        for conv in fields {
+            let accessor = lines
+                .next()?
+                .strip_prefix(&format!(
+                    "            _UniffiFfiConverter{conv}.write(value."
+                ))?
+                .strip_suffix(", buf)")?;
+            let accessor = match accessor
+                .strip_prefix("_values[")
+                .and_then(|a| a.strip_suffix(']'))
+            {
+                Some(index) => index.parse::<usize>().ok()?.to_string(),
+                None if accessor
+                    .chars()
+                    .all(|c| c == '_' || c.is_ascii_alphanumeric()) =>
+                {
+                    format!("\"{accessor}\"")
+                }
+                None => return None,
+            };
+            these.push(format!("{accessor}, "));
+        }
+        accessors.push(these.concat());
+    }
+    // Nothing more is written.
+    lines
+        .next()
+        .map_or(true, |l| !l.starts_with("        "))
+        .then_some(accessors)
+}
+
 /// The readers of lists and optionals, as generated: (what precedes the inner converter's name,
 /// what follows it, the type description's tag).
 const WRAPPERS: [(&str, &str, &str); 2] = [
@@ -123,6 +176,37 @@ fn wrapper(body: &str) -> Option<(&'static str, &str)> {
             .then_some((*tag, inner))
     })
 }
+
+/// Lowering through the converter's plan when it has one that writes (see
+/// bindings/python/speedups/src/lower.rs), else as generated.
+const BUFFER_LOWER: (&str, &str) = (
+    "class _UniffiConverterRustBuffer:
+    @classmethod
+    def lift(cls, rbuf):
+        with rbuf.consume_with_stream() as stream:
+            return cls.read(stream)
+
+    @classmethod
+    def lower(cls, value):
+",
+    "class _UniffiConverterRustBuffer:
+    _plan = None
+
+    @classmethod
+    def lift(cls, rbuf):
+        with rbuf.consume_with_stream() as stream:
+            return cls.read(stream)
+
+    @classmethod
+    def lower(cls, value):
+        # qiscus: the native writers (uniffi-bindgen/speedups.rs), when the plan can write it.
+        plan = cls._plan
+        if plan is not None:
+            rbuf = plan.lower(value, _UniffiRustBuffer, _UniffiRustBufferBuilder)
+            if rbuf is not None:
+                return rbuf
+",
+);
 
 /// The Python that loads the extension module from the library the module itself loaded.
 const LOADER: &str = "
@@ -195,15 +279,26 @@ pub fn patch_speedups(source: &str, records: &[Record]) -> Result<String, String
                 ),
             ))
         } else if let Some(variants) = enum_variants(body) {
+            // Enums with fields are written natively when their writer's shape says where the
+            // fields are; enums without are told apart by value.
+            let accessors = enum_accessors(body, &variants);
             let variants: Vec<String> = variants
                 .iter()
-                .map(|(ctor, fields)| match fields {
+                .enumerate()
+                .map(|(number, (ctor, fields))| match fields {
                     Some(fields) => {
                         let types: Vec<String> = fields
                             .iter()
                             .map(|f| format!("{}, ", spec(&classify(source, f))))
                             .collect();
-                        format!("        ({ctor}, ({})),\n", types.concat())
+                        match &accessors {
+                            Some(accessors) => format!(
+                                "        ({ctor}, ({}), ({})),\n",
+                                types.concat(),
+                                accessors[number]
+                            ),
+                            None => format!("        ({ctor}, ({})),\n", types.concat()),
+                        }
                     }
                     None => format!("        ({ctor}, None),\n"),
                 })
@@ -251,6 +346,9 @@ pub fn patch_speedups(source: &str, records: &[Record]) -> Result<String, String
     if plans.is_empty() && !source.contains("async def _uniffi_rust_call_async(") {
         return Ok(out);
     }
+    if !plans.is_empty() {
+        out = replace_once(&out, BUFFER_LOWER.0, BUFFER_LOWER.1, "the buffer lowering")?;
+    }
     out.push_str(LOADER);
     out.push_str(&plans.concat());
     Ok(out)
@@ -262,6 +360,18 @@ mod tests {
 
     const GENERATED: &str = "\
 import os
+
+class _UniffiConverterRustBuffer:
+    @classmethod
+    def lift(cls, rbuf):
+        with rbuf.consume_with_stream() as stream:
+            return cls.read(stream)
+
+    @classmethod
+    def lower(cls, value):
+        with _UniffiRustBuffer.alloc_with_builder() as builder:
+            cls.write(value, builder)
+            return builder.finalize()
 
 class _UniffiFfiConverterTypeKind(_UniffiConverterRustBuffer):
     @staticmethod
@@ -279,7 +389,12 @@ class _UniffiFfiConverterTypeKind(_UniffiConverterRustBuffer):
 
     @staticmethod
     def write(value, buf):
-        pass
+        if value.is_PLAIN():
+            buf.write_i32(1)
+        if value.is_TAGGED():
+            buf.write_i32(2)
+            _UniffiFfiConverterString.write(value._values[0], buf)
+            _UniffiFfiConverterOptionalInt64.write(value.note, buf)
 
 class _UniffiFfiConverterTypeColor(_UniffiConverterRustBuffer):
     @staticmethod
@@ -363,7 +478,10 @@ __all__ = []
             "class _UniffiFfiConverterTypeColor(_UniffiConverterRustBuffer):\n    _plan = None\n\n",
             // the plans, after everything they name is defined
             "    _UniffiFfiConverterTypeThing._plan = _uniffi_speedups.record(InternalError, Thing, (\n        (\"id\", \"q\"),\n        (\"name\", \"s\"),\n        (\"on\", \"?\"),\n        (\"note\", (\"optional\", \"s\")),\n        (\"kind\", _UniffiFfiConverterTypeKind),\n    ))\n",
-            "    _UniffiFfiConverterTypeKind._plan = _uniffi_speedups.enumeration(InternalError, (\n        (Kind.PLAIN, ()),\n        (Kind.TAGGED, (\"s\", (\"optional\", \"q\"), )),\n    ))\n",
+            "    _UniffiFfiConverterTypeKind._plan = _uniffi_speedups.enumeration(InternalError, (\n        (Kind.PLAIN, (), ()),\n        (Kind.TAGGED, (\"s\", (\"optional\", \"q\"), ), (0, \"note\", )),\n    ))\n",
+            // lowering goes through the plans
+            "class _UniffiConverterRustBuffer:\n    _plan = None\n\n",
+            "    def lower(cls, value):\n        # qiscus: the native writers (uniffi-bindgen/speedups.rs), when the plan can write it.\n        plan = cls._plan\n        if plan is not None:\n            rbuf = plan.lower(value, _UniffiRustBuffer, _UniffiRustBufferBuilder)\n            if rbuf is not None:\n                return rbuf\n        with _UniffiRustBuffer.alloc_with_builder() as builder:\n",
             "    _UniffiFfiConverterTypeColor._plan = _uniffi_speedups.enumeration(InternalError, (\n        (Color.RED, None),\n        (Color.BLUE, None),\n    ))\n",
             "    _UniffiFfiConverterSequenceTypeThing._plan = _uniffi_speedups.value(InternalError, (\"sequence\", _UniffiFfiConverterTypeThing))\n",
             "    _UniffiFfiConverterOptionalTypeThing._plan = _uniffi_speedups.value(InternalError, (\"optional\", _UniffiFfiConverterTypeThing))\n",
@@ -374,8 +492,8 @@ __all__ = []
             assert!(out.contains(expected), "missing {expected:?} in\n{out}");
         }
         assert!(out.find("__all__").unwrap() < out.find("def _uniffi_load_speedups").unwrap());
-        assert_eq!(out.matches("    _plan = None\n").count(), 7);
-        assert_eq!(out.matches("        if plan is not None:\n").count(), 5);
+        assert_eq!(out.matches("    _plan = None\n").count(), 8);
+        assert_eq!(out.matches("        if plan is not None:\n").count(), 6);
     }
 
     #[test]
@@ -396,6 +514,46 @@ __all__ = []
             err.contains("2 records, 1 record converters planned"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn enums_whose_writer_has_another_shape_are_read_natively_and_written_in_python() {
+        for odd in [
+            // a variant numbered otherwise, a field of another converter, an unknown accessor,
+            // something more written
+            ("buf.write_i32(2)\n", "buf.write_i32(3)\n"),
+            (
+                "_UniffiFfiConverterString.write(",
+                "_UniffiFfiConverterInt64.write(",
+            ),
+            ("value.note, buf)", "value.note(), buf)"),
+            (
+                "value.note, buf)\n",
+                "value.note, buf)\n            buf.write_u8(0)\n",
+            ),
+        ] {
+            let generated = GENERATED.replacen(odd.0, odd.1, 1);
+            assert_ne!(generated, GENERATED);
+            let out = patch_speedups(&generated, &records()).unwrap();
+            assert!(
+                out.contains("        (Kind.TAGGED, (\"s\", (\"optional\", \"q\"), )),\n"),
+                "{odd:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_variants_of_errors_are_told_apart_by_class() {
+        let generated = GENERATED.replacen(
+            "        if value.is_TAGGED():",
+            "        if isinstance(value, Kind.TAGGED):",
+            1,
+        );
+        assert_ne!(generated, GENERATED);
+        let out = patch_speedups(&generated, &records()).unwrap();
+        assert!(out.contains(
+            "        (Kind.TAGGED, (\"s\", (\"optional\", \"q\"), ), (0, \"note\", )),\n"
+        ));
     }
 
     #[test]
