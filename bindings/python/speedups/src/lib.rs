@@ -38,6 +38,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyList, PyString, PyTuple, PyType};
 use pyo3::{intern, IntoPyObjectExt};
 
+mod lift;
 mod lower;
 pub mod wake;
 
@@ -135,16 +136,39 @@ struct Plan {
     kind: Kind,
 }
 
+/// The generated `_UniffiRustBufferStream` that converters read in Python are given.
+enum Stream<'py> {
+    /// The stream being read.
+    Given(Bound<'py, PyAny>),
+    /// None yet: one of this class is made over the bytes when a converter needs it.
+    Lazy(Bound<'py, PyAny>),
+}
+
 /// A read in progress over one stream's bytes.
 struct Reader<'a, 'py> {
     py: Python<'py>,
-    /// The generated `_UniffiRustBufferStream`, for converters read in Python.
-    stream: &'a Bound<'py, PyAny>,
+    stream: Stream<'py>,
     data: &'a [u8],
     offset: usize,
 }
 
 impl<'py> Reader<'_, 'py> {
+    /// The stream for a converter read in Python, at the current offset.
+    fn stream(&mut self) -> PyResult<Bound<'py, PyAny>> {
+        let py = self.py;
+        if let Stream::Lazy(cls) = &self.stream {
+            let stream = cls.call_method1(intern!(py, "__new__"), (cls,))?;
+            stream.setattr(intern!(py, "data"), PyBytes::new(py, self.data))?;
+            stream.setattr(intern!(py, "len"), self.data.len())?;
+            self.stream = Stream::Given(stream);
+        }
+        let Stream::Given(stream) = &self.stream else {
+            unreachable!("made above")
+        };
+        stream.setattr(intern!(py, "offset"), self.offset)?;
+        Ok(stream.clone())
+    }
+
     fn fail(&self, error: &Py<PyAny>, message: &str) -> PyErr {
         match error.bind(self.py).call1((message,)) {
             Ok(exception) => PyErr::from_value(exception),
@@ -221,9 +245,9 @@ impl<'py> Reader<'_, 'py> {
                 if let Ok(plan) = plan.cast::<Plan>() {
                     return self.plan(plan.get());
                 }
-                self.stream.setattr(intern!(py, "offset"), self.offset)?;
-                let value = converter.call_method1(intern!(py, "read"), (self.stream,))?;
-                self.offset = self.stream.getattr(intern!(py, "offset"))?.extract()?;
+                let stream = self.stream()?;
+                let value = converter.call_method1(intern!(py, "read"), (&stream,))?;
+                self.offset = stream.getattr(intern!(py, "offset"))?.extract()?;
                 Ok(value.unbind())
             }
         }
@@ -275,13 +299,19 @@ impl Plan {
         let offset: usize = stream.getattr(intern!(py, "offset"))?.extract()?;
         let mut reader = Reader {
             py,
-            stream,
+            stream: Stream::Given(stream.clone()),
             data: &data[..len.min(data.len())],
             offset,
         };
         let value = reader.plan(self)?;
         stream.setattr(intern!(py, "offset"), reader.offset)?;
         Ok(value)
+    }
+
+    /// Reads one value from `buffer` (a generated `_UniffiRustBuffer` that the library returned)
+    /// and frees it, as the generated `lift` does with a `stream` of this class; see [`lift`].
+    fn lift(&self, buffer: &Bound<'_, PyAny>, stream: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
+        lift::lift(self, buffer, stream)
     }
 
     /// Whether the plan writes what it reads (an enum's plan may say where its variants' fields

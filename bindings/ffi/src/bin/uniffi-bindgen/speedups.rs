@@ -177,9 +177,9 @@ fn wrapper(body: &str) -> Option<(&'static str, &str)> {
     })
 }
 
-/// Lowering through the converter's plan when it has one that writes (see
-/// bindings/python/speedups/src/lower.rs), else as generated.
-const BUFFER_LOWER: (&str, &str) = (
+/// Lifting and lowering through the converter's plan when it has one (that writes, to lower):
+/// see bindings/python/speedups/src/lift.rs and lower.rs. Else as generated.
+const BUFFER_CONVERTER: (&str, &str) = (
     "class _UniffiConverterRustBuffer:
     @classmethod
     def lift(cls, rbuf):
@@ -194,6 +194,10 @@ const BUFFER_LOWER: (&str, &str) = (
 
     @classmethod
     def lift(cls, rbuf):
+        # qiscus: the native readers read and free the buffer (uniffi-bindgen/speedups.rs).
+        plan = cls._plan
+        if plan is not None:
+            return plan.lift(rbuf, _UniffiRustBufferStream)
         with rbuf.consume_with_stream() as stream:
             return cls.read(stream)
 
@@ -347,7 +351,12 @@ pub fn patch_speedups(source: &str, records: &[Record]) -> Result<String, String
         return Ok(out);
     }
     if !plans.is_empty() {
-        out = replace_once(&out, BUFFER_LOWER.0, BUFFER_LOWER.1, "the buffer lowering")?;
+        out = replace_once(
+            &out,
+            BUFFER_CONVERTER.0,
+            BUFFER_CONVERTER.1,
+            "the buffer converter",
+        )?;
     }
     out.push_str(LOADER);
     out.push_str(&plans.concat());
@@ -479,8 +488,8 @@ __all__ = []
             // the plans, after everything they name is defined
             "    _UniffiFfiConverterTypeThing._plan = _uniffi_speedups.record(InternalError, Thing, (\n        (\"id\", \"q\"),\n        (\"name\", \"s\"),\n        (\"on\", \"?\"),\n        (\"note\", (\"optional\", \"s\")),\n        (\"kind\", _UniffiFfiConverterTypeKind),\n    ))\n",
             "    _UniffiFfiConverterTypeKind._plan = _uniffi_speedups.enumeration(InternalError, (\n        (Kind.PLAIN, (), ()),\n        (Kind.TAGGED, (\"s\", (\"optional\", \"q\"), ), (0, \"note\", )),\n    ))\n",
-            // lowering goes through the plans
-            "class _UniffiConverterRustBuffer:\n    _plan = None\n\n",
+            // lifting and lowering go through the plans
+            "class _UniffiConverterRustBuffer:\n    _plan = None\n\n    @classmethod\n    def lift(cls, rbuf):\n        # qiscus: the native readers read and free the buffer (uniffi-bindgen/speedups.rs).\n        plan = cls._plan\n        if plan is not None:\n            return plan.lift(rbuf, _UniffiRustBufferStream)\n        with rbuf.consume_with_stream() as stream:\n",
             "    def lower(cls, value):\n        # qiscus: the native writers (uniffi-bindgen/speedups.rs), when the plan can write it.\n        plan = cls._plan\n        if plan is not None:\n            rbuf = plan.lower(value, _UniffiRustBuffer, _UniffiRustBufferBuilder)\n            if rbuf is not None:\n                return rbuf\n        with _UniffiRustBuffer.alloc_with_builder() as builder:\n",
             "    _UniffiFfiConverterTypeColor._plan = _uniffi_speedups.enumeration(InternalError, (\n        (Color.RED, None),\n        (Color.BLUE, None),\n    ))\n",
             "    _UniffiFfiConverterSequenceTypeThing._plan = _uniffi_speedups.value(InternalError, (\"sequence\", _UniffiFfiConverterTypeThing))\n",
@@ -493,7 +502,7 @@ __all__ = []
         }
         assert!(out.find("__all__").unwrap() < out.find("def _uniffi_load_speedups").unwrap());
         assert_eq!(out.matches("    _plan = None\n").count(), 8);
-        assert_eq!(out.matches("        if plan is not None:\n").count(), 6);
+        assert_eq!(out.matches("        if plan is not None:\n").count(), 7);
     }
 
     #[test]
