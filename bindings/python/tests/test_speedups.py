@@ -383,6 +383,14 @@ def test_a_loop_without_add_reader_takes_the_generated_path(client: qiscus.Clien
         loop.close()
 
 
+def test_a_loop_that_cannot_be_weakly_referenced_takes_the_generated_path() -> None:
+    # Every asyncio and uvloop loop can be; the lookup must not fail for one that could not.
+    class Slotted:
+        __slots__ = ()
+
+    assert ffi_module._uniffi_loop_wakes(Slotted()) is None
+
+
 def readable(fd: int) -> bool:
     return bool(select.select([fd], [], [], 0)[0])
 

@@ -177,7 +177,9 @@ atexit.register(_uniffi_wait_for_callbacks)
 ",
 );
 
-/// The generated poll loop of async calls, and ours. Where the native readers' module loads
+/// The native wakes in the generated poll loop of async calls, in three patches: their helpers
+/// before it, the loop's wakes looked up, and a branch at the top of the loop that polls with them
+/// (the generated body below it is left as it is, for the other cases). Where the native readers' module loads
 /// (bindings/python/speedups), each event loop gets a `Channel` and the Rust future's continuation
 /// callback is the native one (speedups/src/wake.rs), which queues the wake and writes a byte to
 /// the channel's socket, watched with `loop.add_reader`, without taking the GIL on the runtime's
@@ -185,24 +187,10 @@ atexit.register(_uniffi_wait_for_callbacks)
 /// the process). A wake that comes inside the poll itself is taken at once. Elsewhere (no native
 /// module, a loop set with `uniffi_set_event_loop`, a loop without `add_reader` or that cannot be
 /// weakly referenced), the generated loop runs as it was.
-const ASYNC_CALL: (&str, &str) = (
-    "async def _uniffi_rust_call_async(rust_future, ffi_poll, ffi_complete, ffi_free, lift_func, error_ffi_converter):
-    try:
-        eventloop = _uniffi_get_event_loop()
-
-        # Loop and poll until we see a _UNIFFI_RUST_FUTURE_POLL_READY value
-        while True:
-            future = eventloop.create_future()
-            ffi_poll(
-                rust_future,
-                _uniffi_continuation_callback,
-                _UniffiContinuationHandleMap.insert((eventloop, future)),
-            )
-            poll_code = await future
-            if poll_code == _UNIFFI_RUST_FUTURE_POLL_READY:
-                break
-",
-    "class _UniffiLoopWakes:
+const ASYNC_CALL: [(&str, &str); 3] = [
+    (
+        "async def _uniffi_rust_call_async(",
+        "class _UniffiLoopWakes:
     # qiscus: the native wakes of one event loop's async calls (see uniffi-bindgen/python.rs).
     def __init__(self, eventloop):
         self.channel = _uniffi_speedups.Channel()
@@ -240,13 +228,15 @@ def _uniffi_loop_wakes(eventloop):
         _UNIFFI_LOOP_WAKES[eventloop] = wakes
     return wakes or None
 
-async def _uniffi_rust_call_async(rust_future, ffi_poll, ffi_complete, ffi_free, lift_func, error_ffi_converter):
-    try:
-        eventloop = _uniffi_get_event_loop()
-        wakes = _uniffi_loop_wakes(eventloop)
-
-        # Loop and poll until we see a _UNIFFI_RUST_FUTURE_POLL_READY value
-        while True:
+async def _uniffi_rust_call_async(",
+    ),
+    (
+        "        eventloop = _uniffi_get_event_loop()\n",
+        "        eventloop = _uniffi_get_event_loop()\n        wakes = _uniffi_loop_wakes(eventloop)\n",
+    ),
+    (
+        "        while True:\n            future = eventloop.create_future()\n",
+        "        while True:
             if wakes is not None:
                 # qiscus: the native continuation; nothing runs on this thread between the poll
                 # and the await, so the loop's reader cannot miss the future.
@@ -261,18 +251,13 @@ async def _uniffi_rust_call_async(rust_future, ffi_poll, ffi_complete, ffi_free,
                         poll_code = await future
                     finally:
                         wakes.futures.pop(key, None)
-            else:
-                future = eventloop.create_future()
-                ffi_poll(
-                    rust_future,
-                    _uniffi_continuation_callback,
-                    _UniffiContinuationHandleMap.insert((eventloop, future)),
-                )
-                poll_code = await future
-            if poll_code == _UNIFFI_RUST_FUTURE_POLL_READY:
-                break
+                if poll_code == _UNIFFI_RUST_FUTURE_POLL_READY:
+                    break
+                continue
+            future = eventloop.create_future()
 ",
-);
+    ),
+];
 
 /// Patches every generated `.py` module in `dir`; returns the files patched.
 pub fn patch_dir(dir: &Path) -> Result<Vec<PathBuf>, String> {
@@ -303,7 +288,9 @@ pub fn patch_module(source: &str) -> Result<String, String> {
             CONTINUATION.1,
             "the continuation callback",
         )?;
-        replace_once(&source, ASYNC_CALL.0, ASYNC_CALL.1, "the async poll loop")?
+        ASYNC_CALL.iter().try_fold(source, |source, (from, to)| {
+            replace_once(&source, from, to, "the async poll loop")
+        })?
     } else {
         source
     };
@@ -411,13 +398,31 @@ def _uniffi_load_indirect():
 {CONTINUATION}
 {ASYNC_CALL}";
 
+    /// The generated async poll loop (its start).
+    const GENERATED_ASYNC_CALL: &str = "async def _uniffi_rust_call_async(rust_future, ffi_poll, ffi_complete, ffi_free, lift_func, error_ffi_converter):
+    try:
+        eventloop = _uniffi_get_event_loop()
+
+        # Loop and poll until we see a _UNIFFI_RUST_FUTURE_POLL_READY value
+        while True:
+            future = eventloop.create_future()
+            ffi_poll(
+                rust_future,
+                _uniffi_continuation_callback,
+                _UniffiContinuationHandleMap.insert((eventloop, future)),
+            )
+            poll_code = await future
+            if poll_code == _UNIFFI_RUST_FUTURE_POLL_READY:
+                break
+";
+
     fn generated() -> String {
         GENERATED_TEMPLATE
             .replace("{STRING_READER}\n", STRING_READ.0)
             .replace("{BUFFER_SCOPES}\n", BUFFER_SCOPES.0)
             .replace("{CALL_STATUS}", CALL_STATUS.0)
             .replace("{CONTINUATION}", CONTINUATION.0)
-            .replace("{ASYNC_CALL}", ASYNC_CALL.0)
+            .replace("{ASYNC_CALL}", GENERATED_ASYNC_CALL)
     }
 
     #[test]
@@ -442,7 +447,13 @@ def _uniffi_load_indirect():
         assert!(out.contains("    call_status = _UniffiRustCallStatus()\n"));
         assert!(RUST_BUFFER.contains("class _UniffiConsumeScope:"));
         assert!(out.contains(CONTINUATION.1));
-        assert!(out.contains(ASYNC_CALL.1));
+        for (_, patched) in ASYNC_CALL {
+            assert!(out.contains(patched));
+        }
+        // the native branch comes first in the generated loop, which stays as it was
+        assert!(out.contains(
+            "                continue\n            future = eventloop.create_future()\n            ffi_poll(\n"
+        ));
     }
 
     #[test]
