@@ -103,17 +103,35 @@ def run_python(code: str) -> str:
 
 
 def test_import_loads_no_asyncio_and_no_unused_modules() -> None:
-    # asyncio (with ssl, socket, concurrent.futures) is loaded by the first async call; the
-    # generated code's unused imports are gone (uniffi-bindgen's Python patches).
+    # asyncio (with ssl, socket, concurrent.futures) is loaded by the first async call, json by
+    # the first JSON value; the generated code's unused imports are gone (uniffi-bindgen's Python
+    # patches).
     loaded = run_python(
         """
         import sys
         import qiscus
-        heavy = ("asyncio", "ssl", "concurrent.futures", "dataclasses", "platform", "traceback")
+        heavy = ("asyncio", "ssl", "concurrent.futures", "dataclasses", "platform", "traceback", "json")
         print(sorted(m for m in heavy if m in sys.modules))
         """
     )
     assert loaded == "[]"
+
+
+def test_json_values_work_when_qiscus_is_imported_before_json() -> None:
+    out = run_python(
+        """
+        import sys
+        import qiscus
+        from qiscus._native import qiscus_core as core
+        assert "json" not in sys.modules
+        payload = qiscus.Payload.CUSTOM(qiscus.CustomPayload(custom_type="t", content={"a": [1, None]}))
+        conv = core._UniffiFfiConverterTypePayload
+        back = conv.lift(conv.lower(payload))
+        assert "json" in sys.modules and core.json is sys.modules["json"]
+        print(back == payload, back[0].content)
+        """
+    )
+    assert out == "True {'a': [1, None]}"
 
 
 def test_async_calls_work_when_qiscus_is_imported_before_asyncio(emulator: Emulator) -> None:

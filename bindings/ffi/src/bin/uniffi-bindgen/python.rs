@@ -12,7 +12,7 @@
 //!   decorator that makes `repr()` the record's `str()` — saving the `dataclasses` import and its
 //!   per-class code generation at import time;
 //! * `asyncio` (and with it ssl, socket and concurrent.futures) is imported by the first async
-//!   call instead of by `import qiscus`;
+//!   call instead of by `import qiscus`, and `json` by the first JSON value ([`LAZY_IMPORTS`]);
 //! * the imports of `platform` and `traceback`, which the generated code never uses (it reads
 //!   `sys.platform`), are dropped: they cost ~15 ms of module loading and regex compiling;
 //! * strings are read in one step ([`STRING_READ`]);
@@ -47,18 +47,38 @@ def dataclass(cls):
     return cls
 ";
 
-const ASYNCIO_IMPORT: &str = "\nimport asyncio\n";
-const ASYNCIO_LAZY: &str = "
-class _UniffiLazyAsyncio:
-    # qiscus: asyncio (and through it ssl, socket, concurrent.futures) is imported by the first
-    # async call, not by `import qiscus`; it then replaces this stand-in in the module globals.
+/// Standard modules imported when first used rather than by `import qiscus`: the module, its
+/// stand-in's class and what importing it at once would cost.
+const LAZY_IMPORTS: [(&str, &str, &str); 2] = [
+    (
+        "asyncio",
+        "_UniffiLazyAsyncio",
+        "asyncio (and through it ssl, socket, concurrent.futures) is imported by the first",
+    ),
+    (
+        "json",
+        "_UniffiLazyJson",
+        "json (its decoder, scanner and encoder: ~2 ms) is imported by the first JSON value's",
+    ),
+];
+
+/// The stand-in for `import {module}` (see [`LAZY_IMPORTS`]): an object whose first attribute
+/// lookup imports the module and puts it in its place in the module's globals.
+fn lazy_import(module: &str, class: &str, why: &str) -> String {
+    format!(
+        "
+class {class}:
+    # qiscus: {why}
+    # use, not by `import qiscus`; it then replaces this stand-in in the module globals.
     def __getattr__(self, name):
-        import asyncio as module
-        globals()[\"asyncio\"] = module
+        import {module} as module
+        globals()[\"{module}\"] = module
         return getattr(module, name)
 
-asyncio = _UniffiLazyAsyncio()
-";
+{module} = {class}()
+"
+    )
+}
 
 /// Standard modules the generated code imports but never uses.
 const UNUSED_IMPORTS: [&str; 2] = ["platform", "traceback"];
@@ -299,11 +319,14 @@ pub fn patch_module(source: &str) -> Result<String, String> {
     for module in UNUSED_IMPORTS {
         source = drop_unused_import(&source, module)?;
     }
-    if source.contains(ASYNCIO_IMPORT) {
-        replace_once(&source, ASYNCIO_IMPORT, ASYNCIO_LAZY, "the asyncio import")
-    } else {
-        Ok(source)
+    for (module, class, why) in LAZY_IMPORTS {
+        let import = format!("\nimport {module}\n");
+        if source.contains(&import) {
+            let what = format!("the {module} import");
+            source = replace_once(&source, &import, &lazy_import(module, class, why), &what)?;
+        }
     }
+    Ok(source)
 }
 
 /// Removes `import {module}` after checking that nothing refers to `{module}.` other than as an
@@ -363,6 +386,8 @@ mod tests {
     use super::*;
 
     /// A module of the generated shape (the parts the patches touch).
+    const ASYNCIO_IMPORT: &str = "\nimport asyncio\n";
+
     const GENERATED_TEMPLATE: &str = "\
 from __future__ import annotations
 import ctypes
@@ -371,6 +396,7 @@ import struct
 import traceback
 import asyncio
 import platform
+import json
 
 class _UniffiRustBuffer(ctypes.Structure):
 {BUFFER_SCOPES}
@@ -436,6 +462,10 @@ def _uniffi_load_indirect():
         assert!(out.contains("def dataclass(cls):"));
         assert!(!out.contains(ASYNCIO_IMPORT));
         assert!(out.contains("asyncio = _UniffiLazyAsyncio()"));
+        assert!(!out.contains("\nimport json\n"));
+        assert!(out.contains(
+            "class _UniffiLazyJson:\n    # qiscus: json (its decoder, scanner and encoder: ~2 ms) is imported by the first JSON value's\n    # use, not by `import qiscus`; it then replaces this stand-in in the module globals.\n    def __getattr__(self, name):\n        import json as module\n        globals()[\"json\"] = module\n        return getattr(module, name)\n\njson = _UniffiLazyJson()\n"
+        ));
         assert_eq!(out.matches("class _UniffiRustBufferStream:").count(), 1);
         assert!(out.contains("        return buf.read_str()\n"));
         assert!(RUST_BUFFER.contains("    def read_str(self):\n"));
