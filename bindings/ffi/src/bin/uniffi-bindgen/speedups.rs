@@ -367,18 +367,12 @@ pub fn patch_speedups(source: &str, records: &[Record]) -> Result<String, String
 mod tests {
     use super::*;
 
-    const GENERATED: &str = "\
+    /// The generated shapes the patch knows (the buffer converter's start is
+    /// [`BUFFER_CONVERTER`]'s, put in by [`generated`]).
+    const GENERATED_TEMPLATE: &str = "\
 import os
 
-class _UniffiConverterRustBuffer:
-    @classmethod
-    def lift(cls, rbuf):
-        with rbuf.consume_with_stream() as stream:
-            return cls.read(stream)
-
-    @classmethod
-    def lower(cls, value):
-        with _UniffiRustBuffer.alloc_with_builder() as builder:
+{BUFFER_CONVERTER}        with _UniffiRustBuffer.alloc_with_builder() as builder:
             cls.write(value, builder)
             return builder.finalize()
 
@@ -460,6 +454,10 @@ class _UniffiFfiConverterString:
 __all__ = []
 ";
 
+    fn generated() -> String {
+        GENERATED_TEMPLATE.replace("{BUFFER_CONVERTER}", BUFFER_CONVERTER.0)
+    }
+
     fn records() -> Vec<Record> {
         vec![(
             "Thing".into(),
@@ -478,7 +476,7 @@ __all__ = []
 
     #[test]
     fn plans_records_enums_and_lists() {
-        let out = patch_speedups(GENERATED, &records()).unwrap();
+        let out = patch_speedups(&generated(), &records()).unwrap();
         for expected in [
             // every planned reader uses its plan first
             "class _UniffiFfiConverterTypeThing(_UniffiConverterRustBuffer):\n    _plan = None\n\n    @staticmethod\n    def read(buf):\n        plan = _UniffiFfiConverterTypeThing._plan\n        if plan is not None:\n            return plan.read(buf)\n        d = buf.data\n",
@@ -518,7 +516,7 @@ __all__ = []
     fn refuses_a_record_without_its_converter() {
         let mut records = records();
         records.push(("Other".into(), vec![]));
-        let err = patch_speedups(GENERATED, &records).unwrap_err();
+        let err = patch_speedups(&generated(), &records).unwrap_err();
         assert!(
             err.contains("2 records, 1 record converters planned"),
             "{err}"
@@ -541,8 +539,8 @@ __all__ = []
                 "value.note, buf)\n            buf.write_u8(0)\n",
             ),
         ] {
-            let generated = GENERATED.replacen(odd.0, odd.1, 1);
-            assert_ne!(generated, GENERATED);
+            let generated = generated().replacen(odd.0, odd.1, 1);
+            assert_ne!(generated, self::generated());
             let out = patch_speedups(&generated, &records()).unwrap();
             assert!(
                 out.contains("        (Kind.TAGGED, (\"s\", (\"optional\", \"q\"), )),\n"),
@@ -553,12 +551,12 @@ __all__ = []
 
     #[test]
     fn the_variants_of_errors_are_told_apart_by_class() {
-        let generated = GENERATED.replacen(
+        let generated = generated().replacen(
             "        if value.is_TAGGED():",
             "        if isinstance(value, Kind.TAGGED):",
             1,
         );
-        assert_ne!(generated, GENERATED);
+        assert_ne!(generated, self::generated());
         let out = patch_speedups(&generated, &records()).unwrap();
         assert!(out.contains(
             "        (Kind.TAGGED, (\"s\", (\"optional\", \"q\"), ), (0, \"note\", )),\n"
@@ -567,7 +565,7 @@ __all__ = []
 
     #[test]
     fn enums_of_another_shape_stay_in_python() {
-        let odd = GENERATED.replace(
+        let odd = generated().replace(
             "        if variant == 2:\n            return Color.BLUE\n",
             "        if variant == 3:\n            return Color.BLUE\n",
         );
