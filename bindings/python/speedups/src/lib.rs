@@ -156,17 +156,18 @@ impl<'py> Reader<'_, 'py> {
     /// The stream for a converter read in Python, at the current offset.
     fn stream(&mut self) -> PyResult<Bound<'py, PyAny>> {
         let py = self.py;
-        if let Stream::Lazy(cls) = &self.stream {
-            let stream = cls.call_method1(intern!(py, "__new__"), (cls,))?;
-            stream.setattr(intern!(py, "data"), PyBytes::new(py, self.data))?;
-            stream.setattr(intern!(py, "len"), self.data.len())?;
-            self.stream = Stream::Given(stream);
-        }
-        let Stream::Given(stream) = &self.stream else {
-            unreachable!("made above")
+        let stream = match &self.stream {
+            Stream::Given(stream) => stream.clone(),
+            Stream::Lazy(cls) => {
+                let stream = cls.call_method1(intern!(py, "__new__"), (cls,))?;
+                stream.setattr(intern!(py, "data"), PyBytes::new(py, self.data))?;
+                stream.setattr(intern!(py, "len"), self.data.len())?;
+                self.stream = Stream::Given(stream.clone());
+                stream
+            }
         };
         stream.setattr(intern!(py, "offset"), self.offset)?;
-        Ok(stream.clone())
+        Ok(stream)
     }
 
     fn fail(&self, error: &Py<PyAny>, message: &str) -> PyErr {
