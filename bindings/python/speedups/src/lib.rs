@@ -4,7 +4,8 @@
 //! field in Python: ~5.8 µs for each `Comment` of a `load_comments` page, more than the request
 //! itself for a page of 100 (bench/RESULTS.md, fix 12). This module reads the same bytes, in the
 //! same format, and builds the same Python objects in native code; by the same plans it lowers
-//! the arguments of calls ([`lower`], fix 15).
+//! the arguments of calls (module `lower`, fix 15) and reads and frees what calls return (module
+//! `lift`, fix 16).
 //!
 //! It holds no knowledge of the models. The project's `uniffi-bindgen` (its `speedups` patch)
 //! describes each record, data-carrying enum and list of the generated modules with a *plan*:
