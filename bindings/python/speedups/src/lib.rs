@@ -341,6 +341,14 @@ impl Plan {
     }
 }
 
+/// Each item of a Python iterable, parsed.
+fn parse_each<T>(
+    items: &Bound<'_, PyAny>,
+    parse: impl Fn(&Bound<'_, PyAny>) -> PyResult<T>,
+) -> PyResult<Vec<T>> {
+    items.try_iter()?.map(|item| parse(&item?)).collect()
+}
+
 /// The plan of a record: an object of `cls` whose attributes `fields` (name, type) are set in
 /// order, without calling `cls.__init__`.
 #[pyfunction]
@@ -375,36 +383,21 @@ fn enumeration(error: Bound<'_, PyAny>, variants: Vec<Bound<'_, PyTuple>>) -> Py
     let variants = variants
         .into_iter()
         .map(|variant| {
-            let (cls, fields, accessors) = match variant.len() {
-                2 => (variant.get_item(0)?, variant.get_item(1)?, None),
-                3 => (
-                    variant.get_item(0)?,
-                    variant.get_item(1)?,
-                    Some(variant.get_item(2)?),
-                ),
-                n => {
-                    return Err(pyo3::exceptions::PyValueError::new_err(format!(
-                        "a variant is described by 2 or 3 items, not {n}"
-                    )))
-                }
-            };
+            if !(2..=3).contains(&variant.len()) {
+                return Err(pyo3::exceptions::PyValueError::new_err(format!(
+                    "a variant is described by 2 or 3 items, not {}",
+                    variant.len()
+                )));
+            }
+            let cls = variant.get_item(0)?;
+            let fields = variant.get_item(1)?;
             let fields = match fields.is_none() {
                 true => None,
-                false => Some(
-                    fields
-                        .try_iter()?
-                        .map(|f| Ty::parse(&f?))
-                        .collect::<PyResult<Vec<_>>>()?,
-                ),
+                false => Some(parse_each(&fields, Ty::parse)?),
             };
-            let accessors = match accessors {
-                Some(accessors) => Some(
-                    accessors
-                        .try_iter()?
-                        .map(|a| lower::Accessor::parse(&a?))
-                        .collect::<PyResult<Vec<_>>>()?,
-                ),
-                None => None,
+            let accessors = match variant.len() {
+                3 => Some(parse_each(&variant.get_item(2)?, lower::Accessor::parse)?),
+                _ => None,
             };
             if let (Some(fields), Some(accessors)) = (&fields, &accessors) {
                 if fields.len() != accessors.len() {

@@ -133,7 +133,7 @@ impl<'py> Writer<'_, 'py> {
                 }
             }
             Kind::Enumeration { variants } => {
-                let (number, variant) = self.variant(variants, value)?;
+                let (number, variant) = variant(variants, value)?;
                 let Variant {
                     fields, accessors, ..
                 } = variant;
@@ -151,28 +151,24 @@ impl<'py> Writer<'_, 'py> {
         }
         Ok(true)
     }
+}
 
-    /// The variant `value` is, and its number: an instance of its class, or equal to the value of
-    /// a variant without fields, as the generated writers tell them apart.
-    fn variant<'v>(
-        &self,
-        variants: &'v [Variant],
-        value: &Bound<'py, PyAny>,
-    ) -> PyResult<(i32, &'v Variant)> {
-        let py = value.py();
-        for (index, variant) in variants.iter().enumerate() {
-            let cls = variant.cls.bind(py);
-            let matches = match variant.fields {
-                None => value.is(cls) || value.eq(cls)?,
-                Some(_) => value.is_instance(cls)?,
-            };
-            if matches {
-                return Ok((length(index + 1)?, variant));
-            }
+/// The variant `value` is, and its number: an instance of its class, or equal to the value of
+/// a variant without fields, as the generated writers tell them apart.
+fn variant<'v>(variants: &'v [Variant], value: &Bound<'_, PyAny>) -> PyResult<(i32, &'v Variant)> {
+    let py = value.py();
+    for (index, variant) in variants.iter().enumerate() {
+        let cls = variant.cls.bind(py);
+        let matches = match variant.fields {
+            None => value.is(cls) || value.eq(cls)?,
+            Some(_) => value.is_instance(cls)?,
+        };
+        if matches {
+            return Ok((length(index + 1)?, variant));
         }
-        // What the generated `check_lower` raises.
-        Err(PyValueError::new_err(value.clone().unbind()))
     }
+    // What the generated `check_lower` raises.
+    Err(PyValueError::new_err(value.clone().unbind()))
 }
 
 /// A length or count as the `i32` that precedes it.

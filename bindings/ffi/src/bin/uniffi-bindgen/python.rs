@@ -199,12 +199,12 @@ atexit.register(_uniffi_wait_for_callbacks)
 
 /// The native wakes in the generated poll loop of async calls, in three patches: their helpers
 /// before it, the loop's wakes looked up, and a branch at the top of the loop that polls with them
-/// (the generated body below it is left as it is, for the other cases). Where the native readers' module loads
-/// (bindings/python/speedups), each event loop gets a `Channel` and the Rust future's continuation
-/// callback is the native one (speedups/src/wake.rs), which queues the wake and writes a byte to
-/// the channel's socket, watched with `loop.add_reader`, without taking the GIL on the runtime's
-/// thread: faster, and no worker asks for the GIL while the interpreter finalizes (which aborted
-/// the process). A wake that comes inside the poll itself is taken at once. Elsewhere (no native
+/// (the generated body below it is left as it is, for the other cases). Where the native readers'
+/// module loads (bindings/python/speedups), each event loop gets a `Channel` and the Rust future's
+/// continuation callback is the native one (speedups/src/wake.rs), which queues the wake and writes
+/// a byte to the channel's socket, watched with `loop.add_reader`, without taking the GIL on the
+/// runtime's thread: faster, and no worker asks for the GIL while the interpreter finalizes (which
+/// aborted the process). A wake that comes inside the poll itself is taken at once. Elsewhere (no native
 /// module, a loop set with `uniffi_set_event_loop`, a loop without `add_reader` or that cannot be
 /// weakly referenced), the generated loop runs as it was.
 const ASYNC_CALL: [(&str, &str); 3] = [
@@ -385,9 +385,9 @@ fn replace_buffer_helpers(source: &str) -> Result<String, String> {
 mod tests {
     use super::*;
 
-    /// A module of the generated shape (the parts the patches touch).
     const ASYNCIO_IMPORT: &str = "\nimport asyncio\n";
 
+    /// A module of the generated shape (the parts the patches touch).
     const GENERATED_TEMPLATE: &str = "\
 from __future__ import annotations
 import ctypes

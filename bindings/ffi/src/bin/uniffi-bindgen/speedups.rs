@@ -298,14 +298,10 @@ pub fn patch_speedups(source: &str, records: &[Record]) -> Result<String, String
                             .iter()
                             .map(|f| format!("{}, ", spec(&classify(source, f))))
                             .collect();
-                        match &accessors {
-                            Some(accessors) => format!(
-                                "        ({ctor}, ({}), ({})),\n",
-                                types.concat(),
-                                accessors[number]
-                            ),
-                            None => format!("        ({ctor}, ({})),\n", types.concat()),
-                        }
+                        let accessors = accessors
+                            .as_ref()
+                            .map_or(String::new(), |a| format!(", ({})", a[number]));
+                        format!("        ({ctor}, ({}){accessors}),\n", types.concat())
                     }
                     None => format!("        ({ctor}, None),\n"),
                 })
