@@ -16,6 +16,7 @@ import asyncio
 import ctypes
 import enum
 import os
+import re
 import select
 import subprocess
 import sys
@@ -146,6 +147,11 @@ def test_the_native_readers_are_loaded() -> None:
         assert f"qiscus._native.qiscus_core._UniffiFfiConverterType{name}" in planned, name
     for name in ["SequenceTypeComment", "OptionalTypeUserApp", "OptionalString"]:
         assert f"qiscus._native.qiscus_core._UniffiFfiConverter{name}" in planned, name
+    # Every list and optional of both modules, those of the FFI module whose items are the core's
+    # records (what `load_comments` returns) included.
+    wrappers = {name for name in converters() if re.search(r"\._UniffiFfiConverter(Sequence|Optional)", name)}
+    assert "qiscus._native.qiscus._UniffiFfiConverterSequenceTypeComment" in wrappers
+    assert sorted(wrappers - planned) == []
 
 
 def test_real_values_read_alike(values: List[Tuple[Any, Any]]) -> None:

@@ -152,31 +152,48 @@ fn enum_accessors(body: &str, variants: &[(String, Option<Vec<String>>)]) -> Opt
         .then_some(accessors)
 }
 
-/// The readers of lists and optionals, as generated: (what precedes the inner converter's name,
-/// what follows it, the type description's tag).
+/// The readers of lists and optionals, as generated: (what precedes the inner converter, what
+/// follows it, the type description's tag).
 const WRAPPERS: [(&str, &str, &str); 2] = [
     (
-        "        count = buf.read_i32()\n        if count < 0:\n            raise InternalError(\"Unexpected negative sequence length\")\n\n        return [\n            _UniffiFfiConverter",
+        "        count = buf.read_i32()\n        if count < 0:\n            raise InternalError(\"Unexpected negative sequence length\")\n\n        return [\n            ",
         ".read(buf) for i in range(count)\n        ]\n",
         "sequence",
     ),
     (
-        "        flag = buf.read_u8()\n        if flag == 0:\n            return None\n        elif flag == 1:\n            return _UniffiFfiConverter",
+        "        flag = buf.read_u8()\n        if flag == 0:\n            return None\n        elif flag == 1:\n            return ",
         ".read(buf)\n        else:\n            raise InternalError(\"Unexpected flag byte for optional type\")\n",
         "optional",
     ),
 ];
 
-/// A list or optional reader of the generated shape: its tag and inner converter.
-fn wrapper(body: &str) -> Option<(&'static str, &str)> {
+/// A list or optional reader of the generated shape: its tag and the type description of its
+/// items.
+fn wrapper(source: &str, body: &str) -> Option<(&'static str, String)> {
     let read = &body[body.find(CLASS_READ)? + CLASS_READ.len()..];
     WRAPPERS.iter().find_map(|(before, after, tag)| {
         let inner = read.strip_prefix(before)?;
-        let inner = &inner[..inner.find(after)?];
-        inner
-            .chars()
-            .all(|c| c == '_' || c.is_ascii_alphanumeric())
-            .then_some((*tag, inner))
+        Some((*tag, item_spec(source, &inner[..inner.find(after)?])?))
+    })
+}
+
+/// The type description of the converter a reader calls: `_UniffiFfiConverterName` of this
+/// module, or `module._UniffiFfiConverterName` of another (a list of the core's records in the
+/// FFI crate's module), which is read by its own plan, if it has one, when the list is read.
+fn item_spec(source: &str, converter: &str) -> Option<String> {
+    let identifier =
+        |s: &str| !s.is_empty() && s.chars().all(|c| c == '_' || c.is_ascii_alphanumeric());
+    let (module, name) = match converter.split_once('.') {
+        Some((module, name)) => (Some(module), name),
+        None => (None, converter),
+    };
+    if !module.map_or(true, identifier) || !identifier(name) {
+        return None;
+    }
+    let name = name.strip_prefix("_UniffiFfiConverter")?;
+    Some(match module {
+        None => spec(&classify(source, name)),
+        Some(_) => converter.to_string(),
     })
 }
 
@@ -314,13 +331,10 @@ pub fn patch_speedups(source: &str, records: &[Record]) -> Result<String, String
                 ),
             ))
         } else {
-            wrapper(body).map(|(tag, inner)| {
+            wrapper(source, body).map(|(tag, item)| {
                 (
                     CLASS_READ,
-                    format!(
-                        "_uniffi_speedups.value(InternalError, (\"{tag}\", {}))",
-                        spec(&classify(source, inner))
-                    ),
+                    format!("_uniffi_speedups.value(InternalError, (\"{tag}\", {item}))"),
                 )
             })
         };
@@ -440,6 +454,28 @@ class _UniffiFfiConverterOptionalTypeThing(_UniffiConverterRustBuffer):
         else:
             raise InternalError(\"Unexpected flag byte for optional type\")
 
+class _UniffiFfiConverterSequenceTypeComment(_UniffiConverterRustBuffer):
+    @classmethod
+    def read(cls, buf):
+        count = buf.read_i32()
+        if count < 0:
+            raise InternalError(\"Unexpected negative sequence length\")
+
+        return [
+            qiscus_core._UniffiFfiConverterTypeComment.read(buf) for i in range(count)
+        ]
+
+class _UniffiFfiConverterOptionalTypeOdd(_UniffiConverterRustBuffer):
+    @classmethod
+    def read(cls, buf):
+        flag = buf.read_u8()
+        if flag == 0:
+            return None
+        elif flag == 1:
+            return odd()._UniffiFfiConverterTypeOdd.read(buf)
+        else:
+            raise InternalError(\"Unexpected flag byte for optional type\")
+
 class _UniffiFfiConverterMapStringString(_UniffiConverterRustBuffer):
     @classmethod
     def read(cls, buf):
@@ -491,6 +527,8 @@ __all__ = []
             "    _UniffiFfiConverterTypeColor._plan = _uniffi_speedups.enumeration(InternalError, (\n        (Color.RED, None),\n        (Color.BLUE, None),\n    ))\n",
             "    _UniffiFfiConverterSequenceTypeThing._plan = _uniffi_speedups.value(InternalError, (\"sequence\", _UniffiFfiConverterTypeThing))\n",
             "    _UniffiFfiConverterOptionalTypeThing._plan = _uniffi_speedups.value(InternalError, (\"optional\", _UniffiFfiConverterTypeThing))\n",
+            // a list of another module's records (the FFI crate's lists of the core's)
+            "    _UniffiFfiConverterSequenceTypeComment._plan = _uniffi_speedups.value(InternalError, (\"sequence\", qiscus_core._UniffiFfiConverterTypeComment))\n",
             // converters without a plan have `_plan = None` all the same
             "class _UniffiFfiConverterMapStringString(_UniffiConverterRustBuffer):\n    _plan = None\n\n    @classmethod\n    def read(cls, buf):\n        count = buf.read_i32()\n",
             "class _UniffiFfiConverterString:\n    _plan = None\n\n    @staticmethod\n    def read(buf):\n        return buf.read_str()\n",
@@ -498,8 +536,10 @@ __all__ = []
             assert!(out.contains(expected), "missing {expected:?} in\n{out}");
         }
         assert!(out.find("__all__").unwrap() < out.find("def _uniffi_load_speedups").unwrap());
-        assert_eq!(out.matches("    _plan = None\n").count(), 8);
-        assert_eq!(out.matches("        if plan is not None:\n").count(), 7);
+        // a reader whose item is not a plain (module-qualified) converter stays in Python
+        assert!(!out.contains("_UniffiFfiConverterOptionalTypeOdd._plan ="));
+        assert_eq!(out.matches("    _plan = None\n").count(), 10);
+        assert_eq!(out.matches("        if plan is not None:\n").count(), 8);
     }
 
     #[test]
