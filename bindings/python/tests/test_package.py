@@ -104,13 +104,13 @@ def run_python(code: str) -> str:
 
 def test_import_loads_no_asyncio_and_no_unused_modules() -> None:
     # asyncio (with ssl, socket, concurrent.futures) is loaded by the first async call, json by
-    # the first JSON value; the generated code's unused imports are gone (uniffi-bindgen's Python
-    # patches).
+    # the first JSON value, typing (with re) by nothing the package does at run time; the
+    # generated code's unused imports are gone (uniffi-bindgen's Python patches).
     loaded = run_python(
         """
         import sys
         import qiscus
-        heavy = ("asyncio", "ssl", "concurrent.futures", "dataclasses", "platform", "traceback", "json")
+        heavy = ("asyncio", "ssl", "concurrent.futures", "dataclasses", "platform", "traceback", "json", "typing", "re")
         print(sorted(m for m in heavy if m in sys.modules))
         """
     )
@@ -132,6 +132,36 @@ def test_json_values_work_when_qiscus_is_imported_before_json() -> None:
         """
     )
     assert out == "True {'a': [1, None]}"
+
+
+def test_the_run_time_stand_ins_of_typing_behave_like_it() -> None:
+    out = run_python(
+        """
+        import sys
+        import qiscus
+        from qiscus._native import qiscus as client_module
+
+        # generic aliases of the package's own classes, as annotations evaluated at run time need
+        alias = qiscus.Paged[qiscus.RoomInfo]
+        assert alias.__origin__ is qiscus.Paged and alias.__args__ == (qiscus.RoomInfo,)
+        assert qiscus.PagerLike[int].__origin__ is qiscus.PagerLike
+
+        # the generated protocols can be implemented at run time (a fake client in a test)
+        class FakePager(client_module.RoomsPagerProtocol):
+            def next_page_blocking(self):
+                return None
+
+        assert list(qiscus.Paged(FakePager())) == []
+        assert "typing" not in sys.modules
+
+        # any other name of typing is typing's own, imported then
+        assert client_module.typing.Optional[int] == qiscus._typing.Optional[int]
+        import typing
+        assert client_module.typing is typing and qiscus._typing.Optional is typing.Optional
+        print(repr(qiscus._typing.TypeVar("_T")))
+        """
+    )
+    assert out == "~_T"
 
 
 def test_async_calls_work_when_qiscus_is_imported_before_asyncio(emulator: Emulator) -> None:

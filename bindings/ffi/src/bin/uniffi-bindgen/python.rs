@@ -12,7 +12,9 @@
 //!   decorator that makes `repr()` the record's `str()` — saving the `dataclasses` import and its
 //!   per-class code generation at import time;
 //! * `asyncio` (and with it ssl, socket and concurrent.futures) is imported by the first async
-//!   call instead of by `import qiscus`, and `json` by the first JSON value ([`LAZY_IMPORTS`]);
+//!   call instead of by `import qiscus`, `json` by the first JSON value, and `typing` (with `re`)
+//!   by the first run-time use of anything but the protocols' base, which its stand-in holds
+//!   ([`LAZY_IMPORTS`]);
 //! * the imports of `platform` and `traceback`, which the generated code never uses (it reads
 //!   `sys.platform`), are dropped: they cost ~15 ms of module loading and regex compiling;
 //! * strings are read in one step ([`STRING_READ`]);
@@ -48,29 +50,48 @@ def dataclass(cls):
 ";
 
 /// Standard modules imported when first used rather than by `import qiscus`: the module, its
-/// stand-in's class and what importing it at once would cost.
-const LAZY_IMPORTS: [(&str, &str, &str); 2] = [
+/// stand-in's class, what importing it at once would cost, and what the stand-in holds itself.
+const LAZY_IMPORTS: [(&str, &str, &str, &str); 3] = [
     (
         "asyncio",
         "_UniffiLazyAsyncio",
         "asyncio (and through it ssl, socket, concurrent.futures) is imported by the first",
+        "",
     ),
     (
         "json",
         "_UniffiLazyJson",
         "json (its decoder, scanner and encoder: ~2 ms) is imported by the first JSON value's",
+        "",
+    ),
+    (
+        "typing",
+        "_UniffiLazyTyping",
+        "typing (and through it re: ~7 ms) is imported by the first run-time",
+        TYPING_PROTOCOL,
     ),
 ];
 
+/// What the `typing` stand-in holds: the base of the generated `...Protocol` classes at run time.
+/// Annotations are never evaluated (the modules start with `from __future__ import annotations`),
+/// so these bases are the only names of `typing` that `import qiscus` needs.
+const TYPING_PROTOCOL: &str =
+    "    # The generated protocols' base at run time: type checkers read the package's stub, where
+    # it is typing.Protocol.
+    class Protocol:
+        __slots__ = ()
+
+";
+
 /// The stand-in for `import {module}` (see [`LAZY_IMPORTS`]): an object whose first attribute
 /// lookup imports the module and puts it in its place in the module's globals.
-fn lazy_import(module: &str, class: &str, why: &str) -> String {
+fn lazy_import(module: &str, class: &str, why: &str, holds: &str) -> String {
     format!(
         "
 class {class}:
     # qiscus: {why}
     # use, not by `import qiscus`; it then replaces this stand-in in the module globals.
-    def __getattr__(self, name):
+{holds}    def __getattr__(self, name):
         import {module} as module
         globals()[\"{module}\"] = module
         return getattr(module, name)
@@ -319,11 +340,12 @@ pub fn patch_module(source: &str) -> Result<String, String> {
     for module in UNUSED_IMPORTS {
         source = drop_unused_import(&source, module)?;
     }
-    for (module, class, why) in LAZY_IMPORTS {
+    for (module, class, why, holds) in LAZY_IMPORTS {
         let import = format!("\nimport {module}\n");
         if source.contains(&import) {
             let what = format!("the {module} import");
-            source = replace_once(&source, &import, &lazy_import(module, class, why), &what)?;
+            let lazy = lazy_import(module, class, why, holds);
+            source = replace_once(&source, &import, &lazy, &what)?;
         }
     }
     Ok(source)
@@ -397,6 +419,7 @@ import traceback
 import asyncio
 import platform
 import json
+import typing
 
 class _UniffiRustBuffer(ctypes.Structure):
 {BUFFER_SCOPES}
@@ -465,6 +488,10 @@ def _uniffi_load_indirect():
         assert!(!out.contains("\nimport json\n"));
         assert!(out.contains(
             "class _UniffiLazyJson:\n    # qiscus: json (its decoder, scanner and encoder: ~2 ms) is imported by the first JSON value's\n    # use, not by `import qiscus`; it then replaces this stand-in in the module globals.\n    def __getattr__(self, name):\n        import json as module\n        globals()[\"json\"] = module\n        return getattr(module, name)\n\njson = _UniffiLazyJson()\n"
+        ));
+        assert!(!out.contains("\nimport typing\n"));
+        assert!(out.contains(
+            "class _UniffiLazyTyping:\n    # qiscus: typing (and through it re: ~7 ms) is imported by the first run-time\n    # use, not by `import qiscus`; it then replaces this stand-in in the module globals.\n    # The generated protocols' base at run time: type checkers read the package's stub, where\n    # it is typing.Protocol.\n    class Protocol:\n        __slots__ = ()\n\n    def __getattr__(self, name):\n        import typing as module\n"
         ));
         assert_eq!(out.matches("class _UniffiRustBufferStream:").count(), 1);
         assert!(out.contains("        return buf.read_str()\n"));
