@@ -50,38 +50,23 @@ impl Steps {
     }
 }
 
-fn env(name: &str) -> Option<String> {
-    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
-}
-
 /// The client, and the emulator it talks to when no credentials are set (kept alive).
 async fn connect() -> Result<(Client, Option<EmulatorHandle>)> {
-    match (env("QISCUS_APP_ID"), env("QISCUS_SECRET")) {
-        (Some(app_id), Some(secret)) => {
-            let mut b = Client::builder(app_id, secret);
-            if let Some(url) = env("QISCUS_BASE_URL") {
-                b = b.base_url(url);
-            }
-            let client = b.build()?;
-            println!("Qiscus quickstart against {}\n", client.api_base());
-            Ok((client, None))
-        }
-        (None, None) => {
-            let emulator = Emulator::start(EmulatorConfig::default()).await?;
-            let client = Client::builder(emulator.app_id(), emulator.secret())
-                .base_url(emulator.base_url())
-                .build()?;
-            println!(
-                "Qiscus quickstart against a local emulator at {} \
-                 (set QISCUS_APP_ID and QISCUS_SECRET to use the real service)\n",
-                emulator.base_url()
-            );
-            Ok((client, Some(emulator)))
-        }
-        _ => {
-            Err("set both QISCUS_APP_ID and QISCUS_SECRET, or neither (to use the emulator)".into())
-        }
+    // QISCUS_APP_ID and QISCUS_SECRET (and QISCUS_BASE_URL); an error names the one missing.
+    if let Some(client) = Client::from_env()? {
+        println!("Qiscus quickstart against {}\n", client.api_base());
+        return Ok((client, None));
     }
+    let emulator = Emulator::start(EmulatorConfig::default()).await?;
+    let client = Client::builder(emulator.app_id(), emulator.secret())
+        .base_url(emulator.base_url())
+        .build()?;
+    println!(
+        "Qiscus quickstart against a local emulator at {} \
+         (set QISCUS_APP_ID and QISCUS_SECRET to use the real service)\n",
+        emulator.base_url()
+    );
+    Ok((client, Some(emulator)))
 }
 
 fn short(s: &str, n: usize) -> String {

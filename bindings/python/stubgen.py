@@ -150,9 +150,10 @@ def signature(fn: ast.FunctionDef | ast.AsyncFunctionDef, indent: str) -> List[s
     parts: List[str] = []
     positional = args.posonlyargs + args.args
     defaults: List[Optional[ast.expr]] = [None] * (len(positional) - len(args.defaults)) + list(args.defaults)
+    decorators = [ast.unparse(d) for d in fn.decorator_list]
     for arg, dflt in zip(positional, defaults):
-        if arg.arg == "self":
-            parts.append("self" if arg.annotation is None else f"self: {annotation(arg.annotation)}")
+        if arg.arg == "self" or (arg.arg == "cls" and "classmethod" in decorators):
+            parts.append(arg.arg if arg.annotation is None else f"{arg.arg}: {annotation(arg.annotation)}")
             continue
         text = f"{arg.arg}: {annotation(arg.annotation)}"
         parts.append(text + (f" = {default(dflt)}" if dflt is not None else ""))
@@ -166,10 +167,11 @@ def signature(fn: ast.FunctionDef | ast.AsyncFunctionDef, indent: str) -> List[s
     # returns the iterator, not a coroutine).
     prefix = "async def" if isinstance(fn, ast.AsyncFunctionDef) and not _yields(fn) else "def"
     head = f"{indent}{prefix} {fn.name}({', '.join(parts)}) -> {returns}:"
+    kinds = [f"{indent}@{d}" for d in decorators if d in ("classmethod", "staticmethod")]
     doc = docstring(fn, indent + "    ")
     if not doc:
-        return [head + " ..."]
-    return [head] + doc
+        return kinds + [head + " ..."]
+    return kinds + [head] + doc
 
 
 def _yields(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:

@@ -22,6 +22,15 @@ pub const USER_AGENT_STRING: &str = concat!("qiscus-rs/", env!("CARGO_PKG_VERSIO
 /// Default limit on a response body: 32 MiB.
 pub const DEFAULT_MAX_RESPONSE_BYTES: u64 = 32 * 1024 * 1024;
 
+/// The environment variable holding the app id, read by [`ClientConfig::from_env`].
+pub const ENV_APP_ID: &str = "QISCUS_APP_ID";
+
+/// The environment variable holding the secret key, read by [`ClientConfig::from_env`].
+pub const ENV_SECRET: &str = "QISCUS_SECRET";
+
+/// The environment variable that overrides the base URL, read by [`ClientConfig::from_env`].
+pub const ENV_BASE_URL: &str = "QISCUS_BASE_URL";
+
 /// Settings of a [`Client`]. Build one with [`Client::builder`], or fill it in and call
 /// [`Client::from_config`]. `Debug` output never shows the secret.
 #[derive(Clone, Debug, PartialEq)]
@@ -90,6 +99,33 @@ impl ClientConfig {
             timeout: Duration::from_secs(30),
             retry: RetryPolicy::default(),
             max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
+        }
+    }
+
+    /// Defaults for the app named by the environment: [`ENV_APP_ID`] and [`ENV_SECRET`], and
+    /// [`ENV_BASE_URL`] when set (a value of only whitespace counts as unset). `Ok(None)` when
+    /// neither credential is set, so that a program can fall back (to an emulator, say);
+    /// [`Error::Config`] naming the missing variable when only one is.
+    pub fn from_env() -> Result<Option<ClientConfig>> {
+        Self::from_vars(|name| std::env::var(name).ok())
+    }
+
+    /// [`ClientConfig::from_env`] over any source of variables.
+    fn from_vars(var: impl Fn(&str) -> Option<String>) -> Result<Option<ClientConfig>> {
+        let set = |name: &str| var(name).filter(|v| !v.trim().is_empty());
+        let missing = |name: &str, other: &str| Error::Config {
+            field: name.into(),
+            reason: format!("is not set, but {other} is: set both, or neither"),
+        };
+        match (set(ENV_APP_ID), set(ENV_SECRET)) {
+            (None, None) => Ok(None),
+            (Some(_), None) => Err(missing(ENV_SECRET, ENV_APP_ID)),
+            (None, Some(_)) => Err(missing(ENV_APP_ID, ENV_SECRET)),
+            (Some(app_id), Some(secret)) => {
+                let mut config = ClientConfig::new(app_id.trim(), secret.trim());
+                config.base_url = set(ENV_BASE_URL).map(|url| url.trim().to_owned());
+                Ok(Some(config))
+            }
         }
     }
 }
@@ -252,6 +288,15 @@ impl Client {
         ClientBuilder {
             config: ClientConfig::new(app_id, secret),
         }
+    }
+
+    /// A client for the app named by the environment, with default settings (see
+    /// [`ClientConfig::from_env`]): `Ok(None)` when neither `QISCUS_APP_ID` nor `QISCUS_SECRET` is
+    /// set.
+    pub fn from_env() -> Result<Option<Client>> {
+        ClientConfig::from_env()?
+            .map(Client::from_config)
+            .transpose()
     }
 
     /// Builds a client from settings, checking them.
@@ -830,6 +875,46 @@ pub(crate) fn to_json<T: serde::Serialize>(params: &T) -> Result<Value> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn from(vars: &[(&str, &str)]) -> Result<Option<ClientConfig>> {
+        ClientConfig::from_vars(|name| {
+            vars.iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, v)| v.to_string())
+        })
+    }
+
+    #[test]
+    fn config_from_the_environment() {
+        assert_eq!(from(&[]).unwrap(), None);
+        assert_eq!(from(&[(ENV_APP_ID, " "), (ENV_SECRET, "")]).unwrap(), None);
+        let config = from(&[(ENV_APP_ID, " app "), (ENV_SECRET, "s3cret\n")])
+            .unwrap()
+            .unwrap();
+        assert_eq!(config, ClientConfig::new("app", "s3cret"));
+        let config = from(&[
+            (ENV_APP_ID, "app"),
+            (ENV_SECRET, "s3cret"),
+            (ENV_BASE_URL, "http://127.0.0.1:9 "),
+        ])
+        .unwrap()
+        .unwrap();
+        assert_eq!(config.base_url.as_deref(), Some("http://127.0.0.1:9"));
+        for (vars, field) in [
+            (&[(ENV_APP_ID, "app")][..], ENV_SECRET),
+            (
+                &[(ENV_SECRET, "s3cret"), (ENV_APP_ID, "  ")][..],
+                ENV_APP_ID,
+            ),
+        ] {
+            let err = from(vars).unwrap_err();
+            assert!(
+                matches!(&err, Error::Config { field: f, .. } if f == field),
+                "{err:?}"
+            );
+            assert!(!format!("{err} {err:?}").contains("s3cret"), "{err:?}");
+        }
+    }
 
     #[test]
     fn plain_http_only_to_loopback_unless_allowed() {

@@ -78,7 +78,8 @@ pub use backups::{
     MAX_IMPORT_BYTES,
 };
 pub use client::{
-    Client, ClientBuilder, ClientConfig, SecretKey, DEFAULT_MAX_RESPONSE_BYTES, USER_AGENT_STRING,
+    Client, ClientBuilder, ClientConfig, SecretKey, DEFAULT_MAX_RESPONSE_BYTES, ENV_APP_ID,
+    ENV_BASE_URL, ENV_SECRET, USER_AGENT_STRING,
 };
 pub use comments::{new_unique_temp_id, Comment, LoadCommentsParams, PostCommentParams};
 pub use error::{Error, Result};

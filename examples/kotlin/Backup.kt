@@ -17,6 +17,7 @@ import java.util.UUID
 import kotlinx.coroutines.runBlocking
 import qiscus.BackupProgressListener
 import qiscus.Client
+import qiscus.clientFromEnvironment
 import qiscus.core.BackupProgress
 import qiscus.core.BackupResource
 import qiscus.core.BackupRows
@@ -69,11 +70,13 @@ fun main(args: Array<String>) {
 
 /** Runs the tour against the app in the environment, or against a local emulator. */
 fun backup(forceEmulator: Boolean = false, say: (String) -> Unit = ::println): BackupSummary {
-    val appId = System.getenv("QISCUS_APP_ID").orEmpty()
-    val secret = System.getenv("QISCUS_SECRET").orEmpty()
-    if (!forceEmulator && appId.isNotEmpty() && secret.isNotEmpty()) {
-        return Client(appId = appId, secret = secret, baseUrl = System.getenv("QISCUS_BASE_URL")?.ifEmpty { null })
-            .use { runBlocking { backupTour(it, say, pollIntervalMs = 1_000uL) } }
+    // QISCUS_APP_ID and QISCUS_SECRET (and QISCUS_BASE_URL); only one of them set throws
+    // QiscusException.Config naming the other.
+    val configured = if (forceEmulator) null else clientFromEnvironment()
+    if (configured != null) {
+        return configured.use {
+            runBlocking { backupTour(it, say, pollIntervalMs = 1_000uL) }
+        }
     }
     LocalEmulator.start().use { emulator ->
         say("using the emulator at ${emulator.baseUrl}")

@@ -16,8 +16,9 @@ import kotlinx.coroutines.flow.take
 import kotlinx.coroutines.flow.toList
 import kotlinx.coroutines.runBlocking
 import qiscus.Client
-import qiscus.commentsSequence
+import qiscus.clientFromEnvironment
 import qiscus.comments
+import qiscus.commentsSequence
 import qiscus.core.CreateRoomParams
 import qiscus.core.LoginOrRegisterParams
 import qiscus.core.Payload
@@ -53,11 +54,13 @@ fun main(args: Array<String>) {
 
 /** Runs the tour against the app in the environment, or against a local emulator. */
 fun paging(forceEmulator: Boolean = false, say: (String) -> Unit = ::println): PagingSummary {
-    val appId = System.getenv("QISCUS_APP_ID").orEmpty()
-    val secret = System.getenv("QISCUS_SECRET").orEmpty()
-    if (!forceEmulator && appId.isNotEmpty() && secret.isNotEmpty()) {
-        return Client(appId = appId, secret = secret, baseUrl = System.getenv("QISCUS_BASE_URL")?.ifEmpty { null })
-            .use { runBlocking { pagingTour(it, say) } }
+    // QISCUS_APP_ID and QISCUS_SECRET (and QISCUS_BASE_URL); only one of them set throws
+    // QiscusException.Config naming the other.
+    val configured = if (forceEmulator) null else clientFromEnvironment()
+    if (configured != null) {
+        return configured.use {
+            runBlocking { pagingTour(it, say) }
+        }
     }
     LocalEmulator.start().use { emulator ->
         say("using the emulator at ${emulator.baseUrl}")

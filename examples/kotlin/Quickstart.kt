@@ -18,6 +18,7 @@ import java.util.concurrent.TimeUnit
 import kotlinx.coroutines.delay
 import kotlinx.coroutines.runBlocking
 import qiscus.Client
+import qiscus.clientFromEnvironment
 import qiscus.core.AccountLinkingPayload
 import qiscus.core.BackupResource
 import qiscus.core.Button
@@ -58,12 +59,14 @@ fun main(args: Array<String>) {
 
 /** Runs the tour against the app in the environment, or against a local emulator. */
 fun quickstart(forceEmulator: Boolean = false, say: (String) -> Unit = ::println): TourSummary {
-    val appId = System.getenv("QISCUS_APP_ID").orEmpty()
-    val secret = System.getenv("QISCUS_SECRET").orEmpty()
-    if (!forceEmulator && appId.isNotEmpty() && secret.isNotEmpty()) {
-        say("using app $appId")
-        return Client(appId = appId, secret = secret, baseUrl = System.getenv("QISCUS_BASE_URL")?.ifEmpty { null })
-            .use { runBlocking { tour(it, say) } }
+    // QISCUS_APP_ID and QISCUS_SECRET (and QISCUS_BASE_URL); only one of them set throws
+    // QiscusException.Config naming the other.
+    val configured = if (forceEmulator) null else clientFromEnvironment()
+    if (configured != null) {
+        return configured.use {
+            say("using app ${it.appId()}")
+            runBlocking { tour(it, say) }
+        }
     }
     LocalEmulator.start().use { emulator ->
         say("QISCUS_APP_ID/QISCUS_SECRET unset: using the emulator at ${emulator.baseUrl}")

@@ -32,14 +32,14 @@ def connect(title: str) -> Iterator[Client]:
 
     Prints one line saying which server `title` runs against.
     """
-    app_id, secret = env("QISCUS_APP_ID"), env("QISCUS_SECRET")
-    if app_id and secret:
-        with Client(app_id, secret, base_url=env("QISCUS_BASE_URL")) as client:
-            print(f"{title} against {env('QISCUS_BASE_URL') or f'https://{app_id}.qiscus.com'}\n")
+    # QISCUS_APP_ID and QISCUS_SECRET (and QISCUS_BASE_URL); only one of them set raises
+    # QiscusError.Config naming the other.
+    client = Client.from_environment()
+    if client is not None:
+        with client:
+            print(f"{title} against {env('QISCUS_BASE_URL') or f'https://{client.app_id()}.qiscus.com'}\n")
             yield client
         return
-    if app_id or secret:
-        raise SystemExit("set both QISCUS_APP_ID and QISCUS_SECRET, or neither (to use the emulator)")
     binary = Path(env("QISCUS_EMULATOR_BIN") or REPO / "target" / "debug" / "qiscus-emulator")
     if not binary.is_file():
         raise SystemExit(

@@ -18,14 +18,13 @@ import Qiscus
 @main
 struct BackupExample {
     static func main() async {
-        let env = ProcessInfo.processInfo.environment
-        guard let appId = env["QISCUS_APP_ID"], !appId.isEmpty, let secret = env["QISCUS_SECRET"], !secret.isEmpty else {
-            FileHandle.standardError.write(Data("set QISCUS_APP_ID and QISCUS_SECRET (and QISCUS_BASE_URL for an emulator)\n".utf8))
-            exit(2)
-        }
-        let baseUrl = env["QISCUS_BASE_URL"].flatMap { $0.isEmpty ? nil : $0 }
         do {
-            let client = try Client(appId: appId, secret: secret, baseUrl: baseUrl)
+            // QISCUS_APP_ID and QISCUS_SECRET (and QISCUS_BASE_URL); only one of them set throws
+            // QiscusError.Config naming the other.
+            guard let client = try clientFromEnvironment() else {
+                FileHandle.standardError.write(Data("set QISCUS_APP_ID and QISCUS_SECRET (and QISCUS_BASE_URL for an emulator)\n".utf8))
+                exit(2)
+            }
             defer { client.shutdown() }
             let started = Date()
             try await backups(client)

@@ -17,18 +17,17 @@ import Qiscus
 @main
 struct Quickstart {
     static func main() async {
-        let env = ProcessInfo.processInfo.environment
-        guard let appId = env["QISCUS_APP_ID"], !appId.isEmpty, let secret = env["QISCUS_SECRET"], !secret.isEmpty else {
-            FileHandle.standardError.write(Data("set QISCUS_APP_ID and QISCUS_SECRET (and QISCUS_BASE_URL for an emulator)\n".utf8))
-            exit(2)
-        }
-        let baseUrl = env["QISCUS_BASE_URL"].flatMap { $0.isEmpty ? nil : $0 }
         do {
+            // QISCUS_APP_ID and QISCUS_SECRET (and QISCUS_BASE_URL); only one of them set throws
+            // QiscusError.Config naming the other.
+            guard let client = try clientFromEnvironment() else {
+                FileHandle.standardError.write(Data("set QISCUS_APP_ID and QISCUS_SECRET (and QISCUS_BASE_URL for an emulator)\n".utf8))
+                exit(2)
+            }
             // Every call is `async throws` (each also has a `...Blocking` twin). The client
             // releases its connections when the last reference goes (or on shutdown()).
-            let client = try Client(appId: appId, secret: secret, baseUrl: baseUrl)
             defer { client.shutdown() }
-            print("using app \(appId) at \(baseUrl ?? "https://\(appId).qiscus.com")")
+            print("using app \(try client.appId())")
             let summary = try await tour(client)
             print("done: \(summary)")
             if summary.exportRows != summary.comments {

@@ -525,6 +525,16 @@ pagers! {
     ImportsPager(qiscus::paging::ImportsPager) -> Import;
 }
 
+/// A client for the app named by the environment, with the constructor's defaults:
+/// `QISCUS_APP_ID` and `QISCUS_SECRET`, and `QISCUS_BASE_URL` when set (blank counts as unset).
+/// `None` when neither credential is set, so that a program can fall back (to an emulator, say);
+/// `QiscusError.Config` naming the missing variable when only one is.
+#[uniffi::export]
+pub fn client_from_environment() -> Result<Option<Arc<Client>>, Error> {
+    let _guard = RUNTIME.enter();
+    Ok(qiscus::Client::from_env()?.map(Client::wrap))
+}
+
 /// The hex HMAC-SHA256 of a webhook body keyed with the signature token (the value of
 /// `QISCUS-SDK-SIGNATURE`), for tests that send webhooks.
 #[uniffi::export]

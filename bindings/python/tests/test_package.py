@@ -46,6 +46,33 @@ def test_context_manager_closes(emulator: Emulator, email: Callable[[str], str])
     client.shutdown()  # twice is harmless
 
 
+def test_client_from_the_environment(
+    emulator: Emulator, email: Callable[[str], str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in ("QISCUS_APP_ID", "QISCUS_SECRET", "QISCUS_BASE_URL"):
+        monkeypatch.delenv(name, raising=False)
+    assert qiscus.Client.from_environment() is None
+    monkeypatch.setenv("QISCUS_APP_ID", APP_ID)
+    with pytest.raises(QiscusError.Config) as info:
+        qiscus.Client.from_environment()
+    assert info.value.field == "QISCUS_SECRET" and "QISCUS_APP_ID" in info.value.reason
+    monkeypatch.setenv("QISCUS_SECRET", SECRET)
+    monkeypatch.setenv("QISCUS_BASE_URL", emulator.url)
+    address = email("env")
+    with qiscus.Client.from_environment() as client:  # type: ignore[union-attr]
+        assert isinstance(client, qiscus.Client) and client.app_id() == APP_ID
+        user = client.login_or_register_blocking(LoginOrRegisterParams(email=address, username="Env"))
+        assert user.email == address
+    with pytest.raises(QiscusError.Config):
+        client.user_profile_blocking(address)
+    with qiscus.client_from_environment() as same:  # type: ignore[union-attr]
+        assert type(same) is qiscus.Client and same.user_profile_blocking(address).email == address
+    monkeypatch.setenv("QISCUS_SECRET", "  ")
+    with pytest.raises(QiscusError.Config) as info:
+        qiscus.Client.from_environment()
+    assert info.value.field == "QISCUS_SECRET"
+
+
 async def test_async_context_manager_closes(emulator: Emulator, email: Callable[[str], str]) -> None:
     address = email("acm")
     async with emulator.client() as client:

@@ -1363,6 +1363,14 @@ class QiscusError(Exception):
         def __init__(self, field: str, reason: str) -> None: ...
 
 
+def client_from_environment() -> typing.Optional[Client]:
+    """A client for the app named by the environment, with the constructor's defaults:
+    `QISCUS_APP_ID` and `QISCUS_SECRET`, and `QISCUS_BASE_URL` when set (blank counts as unset).
+    `None` when neither credential is set, so that a program can fall back (to an emulator, say);
+    `QiscusError.Config` naming the missing variable when only one is.
+    """
+
+
 def debug_panic(in_task: bool) -> None:
     """For the test suites: panics inside the library, to show that a Rust panic reaches the caller
     as an error, never as a crash. `in_task` panics inside a spawned call (async path) instead of
@@ -1742,6 +1750,13 @@ class Client(ClientProtocol):
         """Returns this client; leaving the block calls :meth:`shutdown`."""
     async def __aexit__(self, exc_type: typing.Optional[typing.Type[BaseException]], exc: typing.Optional[BaseException], tb: typing.Optional[types.TracebackType]) -> None:
         """Calls :meth:`shutdown`."""
+    @classmethod
+    def from_environment(cls) -> typing.Optional[Client]:
+        """A client for the app named by the environment, with the constructor's defaults:
+        ``QISCUS_APP_ID`` and ``QISCUS_SECRET``, and ``QISCUS_BASE_URL`` when set (blank counts
+        as unset). ``None`` when neither credential is set, so that a script can fall back (to
+        an emulator, say); ``QiscusError.Config`` naming the missing variable when only one is.
+        """
     def with_timeout(self, timeout_ms: int) -> Client:
         """A client sharing this one's connections whose calls use another per-attempt timeout.
 

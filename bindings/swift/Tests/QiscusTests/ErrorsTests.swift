@@ -183,6 +183,30 @@ final class ErrorsTests: EmulatorTestCase {
         XCTAssertEqual(a?.field, "client")
     }
 
+    func testClientFromTheEnvironment() async throws {
+        let names = ["QISCUS_APP_ID", "QISCUS_SECRET", "QISCUS_BASE_URL"]
+        let saved = names.map { ProcessInfo.processInfo.environment[$0] }
+        defer {
+            for (name, value) in zip(names, saved) {
+                if let value { setenv(name, value, 1) } else { unsetenv(name) }
+            }
+        }
+        names.forEach { unsetenv($0) }
+        XCTAssertNil(try clientFromEnvironment())
+        setenv("QISCUS_APP_ID", emu.appId, 1)
+        let e = await qiscusError { _ = try clientFromEnvironment() }
+        guard case .Config? = e else { return XCTFail("\(String(describing: e))") }
+        XCTAssertEqual(e?.field, "QISCUS_SECRET")
+        setenv("QISCUS_SECRET", emu.secret, 1)
+        setenv("QISCUS_BASE_URL", emu.baseUrl, 1)
+        guard let client = try clientFromEnvironment() else { return XCTFail("no client") }
+        defer { client.shutdown() }
+        XCTAssertEqual(try client.appId(), emu.appId)
+        let email = Emails.make("env")
+        let user = try await client.loginOrRegister(params: LoginOrRegisterParams(email: email, username: "Env"))
+        XCTAssertEqual(user.email, email)
+    }
+
     func testInternalErrorsFromPanics() async throws {
         // A panic on the calling thread is caught by the UniFFI scaffolding: it surfaces as the
         // generated code's own (fileprivate) UniffiInternalError.rustPanic, not a QiscusError.
