@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 use std::fmt;
 use std::net::IpAddr;
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use reqwest::header::{HeaderMap, HeaderValue, CONTENT_TYPE, RETRY_AFTER, USER_AGENT};
@@ -207,9 +207,9 @@ struct Inner {
     /// Sends no credentials: used for download URLs on other hosts (a CDN).
     plain_http: reqwest::Client,
     api_base: String,
-    /// Each endpoint's URL, parsed once: a clone costs far less than parsing the text again
-    /// (which reqwest would do for every request).
-    urls: RwLock<HashMap<&'static str, Url>>,
+    /// Each endpoint's URL, parsed when the client is built: a clone costs far less than parsing
+    /// the text again (which reqwest would do for every request).
+    urls: HashMap<&'static str, Url>,
     app_id: String,
     secret: SecretKey,
     retry: RetryPolicy,
@@ -352,12 +352,17 @@ impl Client {
         plain.insert(USER_AGENT, HeaderValue::from_static(USER_AGENT_STRING));
         let plain_http = build(plain)?;
         let http = build(headers)?;
+        let api_base = format!("{base}/api/v2/rest/");
+        let urls = crate::endpoints::ALL
+            .iter()
+            .filter_map(|ep| Some((ep.path, Url::parse(&format!("{api_base}{}", ep.path)).ok()?)))
+            .collect();
         Ok(Client {
             inner: Arc::new(Inner {
                 http,
                 plain_http,
-                api_base: format!("{base}/api/v2/rest/"),
-                urls: RwLock::new(HashMap::new()),
+                api_base,
+                urls,
                 app_id: config.app_id.trim().to_owned(),
                 secret: config.secret.clone(),
                 budget: RetryBudget::new(config.retry.budget_tokens, config.retry.budget_ratio),
@@ -522,19 +527,10 @@ impl Client {
         }
     }
 
-    /// The URL of an endpoint without a suffix, from the cache (parsed on first use). `None`
-    /// when the text does not parse: the caller then passes the text, for reqwest's own error.
+    /// The URL of an endpoint without a suffix, parsed when the client was built. `None` when
+    /// the text did not parse: the caller then passes the text, for reqwest's own error.
     fn endpoint_url(&self, ep: &Endpoint) -> Option<Url> {
-        if let Ok(urls) = self.inner.urls.read() {
-            if let Some(u) = urls.get(ep.path) {
-                return Some(u.clone());
-            }
-        }
-        let url = Url::parse(&format!("{}{}", self.inner.api_base, ep.path)).ok()?;
-        if let Ok(mut urls) = self.inner.urls.write() {
-            urls.insert(ep.path, url.clone());
-        }
-        Some(url)
+        self.inner.urls.get(ep.path).cloned()
     }
 
     async fn attempt(
