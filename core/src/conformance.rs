@@ -543,28 +543,22 @@ impl ConformanceOutcome {
     /// The result's JSON form (the models' wire form).
     fn to_json(&self) -> Value {
         use ConformanceOutcome as O;
-        let j = |v: serde_json::Result<Value>| v.unwrap_or_else(|e| json!(format!("<{e}>")));
-        match self {
-            O::OfUser { value } => j(serde_json::to_value(value)),
-            O::OfUserRooms { value } => j(serde_json::to_value(value)),
-            O::OfRoomSummary { value } => j(serde_json::to_value(value)),
-            O::OfUpdatedRoom { value } => j(serde_json::to_value(value)),
-            O::OfRoomWithComments { value } => j(serde_json::to_value(value)),
-            O::OfRoomInfos { value } => j(serde_json::to_value(value)),
-            O::OfComment { value } => j(serde_json::to_value(value)),
-            O::OfComments { value } => j(serde_json::to_value(value)),
-            O::OfExport { value } => j(serde_json::to_value(value)),
-            O::OfExports { value } => j(serde_json::to_value(value)),
-            O::OfImport { value } => j(serde_json::to_value(value)),
-            O::OfImports { value } => j(serde_json::to_value(value)),
+        // The variants whose value is a model (or a list of them), in its wire form.
+        macro_rules! wire {
+            ($($variant:ident),* ; $($other:tt)*) => {
+                match self {
+                    $(O::$variant { value } => serde_json::to_value(value)
+                        .unwrap_or_else(|e| json!(format!("<{e}>"))),)*
+                    $($other)*
+                }
+            };
+        }
+        wire! {
+            OfUser, OfUserRooms, OfRoomSummary, OfUpdatedRoom, OfRoomWithComments, OfRoomInfos,
+            OfComment, OfComments, OfExport, OfExports, OfImport, OfImports, OfBackupRows,
+            OfImportReport, OfRoomPages, OfCommentPages, OfExportPages, OfImportPages,
+            OfWebhookEvent;
             O::OfRows { value } => json!(value),
-            O::OfBackupRows { value } => j(serde_json::to_value(value)),
-            O::OfImportReport { value } => j(serde_json::to_value(value)),
-            O::OfRoomPages { value } => j(serde_json::to_value(value)),
-            O::OfCommentPages { value } => j(serde_json::to_value(value)),
-            O::OfExportPages { value } => j(serde_json::to_value(value)),
-            O::OfImportPages { value } => j(serde_json::to_value(value)),
-            O::OfWebhookEvent { value } => j(serde_json::to_value(value)),
             O::OfText { value } => json!(value),
             O::OfMillis { value } => json!(value),
             O::Done => Value::Null,
