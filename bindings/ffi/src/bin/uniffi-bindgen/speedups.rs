@@ -454,34 +454,12 @@ class _UniffiFfiConverterOptionalTypeThing(_UniffiConverterRustBuffer):
         else:
             raise InternalError(\"Unexpected flag byte for optional type\")
 
-class _UniffiFfiConverterSequenceTypeComment(_UniffiConverterRustBuffer):
-    @classmethod
-    def read(cls, buf):
-        count = buf.read_i32()
-        if count < 0:
-            raise InternalError(\"Unexpected negative sequence length\")
-
-        return [
-            qiscus_core._UniffiFfiConverterTypeComment.read(buf) for i in range(count)
-        ]
-
-class _UniffiFfiConverterOptionalTypeOdd(_UniffiConverterRustBuffer):
-    @classmethod
-    def read(cls, buf):
-        flag = buf.read_u8()
-        if flag == 0:
-            return None
-        elif flag == 1:
-            return odd()._UniffiFfiConverterTypeOdd.read(buf)
-        else:
-            raise InternalError(\"Unexpected flag byte for optional type\")
-
 class _UniffiFfiConverterMapStringString(_UniffiConverterRustBuffer):
     @classmethod
     def read(cls, buf):
         count = buf.read_i32()
 
-class _UniffiFfiConverterString:
+{OTHER_ITEMS}class _UniffiFfiConverterString:
     @staticmethod
     def read(buf):
         return buf.read_str()
@@ -490,7 +468,30 @@ __all__ = []
 ";
 
     fn generated() -> String {
-        GENERATED_TEMPLATE.replace("{BUFFER_CONVERTER}", BUFFER_CONVERTER.0)
+        let template = GENERATED_TEMPLATE.replace("{BUFFER_CONVERTER}", BUFFER_CONVERTER.0);
+        // The list and optional of Thing again, with other items: another module's records (the
+        // FFI crate's lists of the core's), and an expression that is not a converter.
+        let class = |name: &str| {
+            let start = template
+                .find(&format!("class _UniffiFfiConverter{name}("))
+                .unwrap();
+            template[start..start + class_body(&template[start + 1..]).len() + 1].to_owned()
+        };
+        let others = [
+            class("SequenceTypeThing")
+                .replace("SequenceTypeThing", "SequenceTypeComment")
+                .replace(
+                    "_UniffiFfiConverterTypeThing.read",
+                    "qiscus_core._UniffiFfiConverterTypeComment.read",
+                ),
+            class("OptionalTypeThing")
+                .replace("TypeThing(", "TypeOdd(")
+                .replace(
+                    "_UniffiFfiConverterTypeThing.read",
+                    "odd()._UniffiFfiConverterTypeOdd.read",
+                ),
+        ];
+        template.replace("{OTHER_ITEMS}", &others.concat())
     }
 
     fn records() -> Vec<Record> {
@@ -537,6 +538,7 @@ __all__ = []
         }
         assert!(out.find("__all__").unwrap() < out.find("def _uniffi_load_speedups").unwrap());
         // a reader whose item is not a plain (module-qualified) converter stays in Python
+        assert!(out.contains("class _UniffiFfiConverterOptionalTypeOdd("));
         assert!(!out.contains("_UniffiFfiConverterOptionalTypeOdd._plan ="));
         assert_eq!(out.matches("    _plan = None\n").count(), 10);
         assert_eq!(out.matches("        if plan is not None:\n").count(), 8);
