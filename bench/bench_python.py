@@ -29,7 +29,7 @@ import sys
 import threading
 import time
 import uuid
-from typing import Any, Awaitable, Callable, Dict, List, Tuple
+from typing import Any, Awaitable, Callable, Dict, List, Sized, Tuple
 
 APP_ID = "emulator"
 SECRET = "emulator-secret"
@@ -46,6 +46,27 @@ CALLS = ["post_comment", "load_comments_20", "load_comments_100", "login_or_regi
 # the calls
 
 
+def comment_body(room: int) -> Dict[str, Any]:
+    """The peers' post_comment body: what the package sends for the same call."""
+    return {
+        "sender_email": SENDER,
+        "room_id": str(room),
+        "message": MESSAGE,
+        "type": "text",
+        "unique_temp_id": f"py-{uuid.uuid4().hex}",
+        "disable_link_preview": False,
+    }
+
+
+LOGIN_BODY = {"email": SENDER, "username": SENDER_NAME, "password": PASSWORD}
+
+
+def checked(comments: Sized, limit: int) -> None:
+    """Every load_comments call must return a full page."""
+    if len(comments) != limit:
+        raise AssertionError(f"{len(comments)} comments")
+
+
 def ours_blocking(client: Any, room: int) -> Dict[str, Callable[[], None]]:
     import qiscus
 
@@ -58,8 +79,7 @@ def ours_blocking(client: Any, room: int) -> Dict[str, Callable[[], None]]:
     def load(limit: int) -> Callable[[], None]:
         def f() -> None:
             cs = client.load_comments_blocking(qiscus.LoadCommentsParams(room_id=room, limit=limit))
-            if len(cs) != limit:
-                raise AssertionError(f"{len(cs)} comments")
+            checked(cs, limit)
             cs[0].message
 
         return f
@@ -82,14 +102,7 @@ def peer_blocking(session_for: Callable[[], Any], api: str, room: int) -> Dict[s
     def post_comment() -> None:
         r = session_for().post(
             api + "post_comment",
-            json={
-                "sender_email": SENDER,
-                "room_id": str(room),
-                "message": MESSAGE,
-                "type": "text",
-                "unique_temp_id": f"py-{uuid.uuid4().hex}",
-                "disable_link_preview": False,
-            },
+            json=comment_body(room),
         )
         r.raise_for_status()
         r.json()["results"]["comment"]["id"]
@@ -99,15 +112,14 @@ def peer_blocking(session_for: Callable[[], Any], api: str, room: int) -> Dict[s
             r = session_for().get(api + "load_comments", params={"room_id": room, "limit": limit})
             r.raise_for_status()
             cs = r.json()["results"]["comments"]
-            if len(cs) != limit:
-                raise AssertionError(f"{len(cs)} comments")
+            checked(cs, limit)
             cs[0]["message"]
 
         return f
 
     def login_or_register() -> None:
         r = session_for().post(
-            api + "login_or_register", json={"email": SENDER, "username": SENDER_NAME, "password": PASSWORD}
+            api + "login_or_register", json=LOGIN_BODY
         )
         r.raise_for_status()
         r.json()["results"]["user"]["id"]
@@ -132,8 +144,7 @@ def ours_async(client: Any, room: int) -> Dict[str, Callable[[], Awaitable[None]
     def load(limit: int) -> Callable[[], Awaitable[None]]:
         async def f() -> None:
             cs = await client.load_comments(qiscus.LoadCommentsParams(room_id=room, limit=limit))
-            if len(cs) != limit:
-                raise AssertionError(f"{len(cs)} comments")
+            checked(cs, limit)
             cs[0].message
 
         return f
@@ -156,14 +167,7 @@ def peer_async(ac: Any, api: str, room: int) -> Dict[str, Callable[[], Awaitable
     async def post_comment() -> None:
         r = await ac.post(
             api + "post_comment",
-            json={
-                "sender_email": SENDER,
-                "room_id": str(room),
-                "message": MESSAGE,
-                "type": "text",
-                "unique_temp_id": f"py-{uuid.uuid4().hex}",
-                "disable_link_preview": False,
-            },
+            json=comment_body(room),
         )
         r.raise_for_status()
         r.json()["results"]["comment"]["id"]
@@ -173,15 +177,14 @@ def peer_async(ac: Any, api: str, room: int) -> Dict[str, Callable[[], Awaitable
             r = await ac.get(api + "load_comments", params={"room_id": room, "limit": limit})
             r.raise_for_status()
             cs = r.json()["results"]["comments"]
-            if len(cs) != limit:
-                raise AssertionError(f"{len(cs)} comments")
+            checked(cs, limit)
             cs[0]["message"]
 
         return f
 
     async def login_or_register() -> None:
         r = await ac.post(
-            api + "login_or_register", json={"email": SENDER, "username": SENDER_NAME, "password": PASSWORD}
+            api + "login_or_register", json=LOGIN_BODY
         )
         r.raise_for_status()
         r.json()["results"]["user"]["id"]
