@@ -84,12 +84,15 @@ async fn run(call: &Call, concurrency: usize, duration: Duration) -> Result<Samp
     Ok(sample)
 }
 
-fn boxed<F, Fut>(f: F) -> Call
+/// A call of the bench: `f` is given its own clone of `state` each time.
+fn call<T, F, Fut>(state: &T, f: F) -> Call
 where
-    F: Fn() -> Fut + Send + Sync + 'static,
+    T: Clone + Send + Sync + 'static,
+    F: Fn(T) -> Fut + Send + Sync + 'static,
     Fut: Future<Output = Result<(), BoxError>> + Send + 'static,
 {
-    Arc::new(move || Box::pin(f()) as CallFuture)
+    let state = state.clone();
+    Arc::new(move || Box::pin(f(state.clone())) as CallFuture)
 }
 
 struct Setup {
@@ -99,134 +102,116 @@ struct Setup {
     room: i64,
 }
 
+/// Every load_comments call must return a full page.
+fn full_page(len: usize, limit: u32) -> Result<(), BoxError> {
+    if len == limit as usize {
+        Ok(())
+    } else {
+        Err(format!("{len} comments").into())
+    }
+}
+
 /// The four calls, as (name, ours, peer).
 fn calls(s: &Arc<Setup>) -> Vec<(&'static str, Call, Call)> {
-    let mut out: Vec<(&'static str, Call, Call)> = Vec::new();
-
-    let (a, b) = (s.clone(), s.clone());
-    out.push((
+    let mut out: Vec<(&'static str, Call, Call)> = vec![(
         "post_comment",
-        boxed(move || {
-            let s = a.clone();
-            async move {
-                let c = s
-                    .ours
-                    .post_comment(&PostCommentParams::text(s.room, crate::SENDER, MESSAGE))
-                    .await?;
-                black_box(c.id);
-                Ok(())
-            }
+        call(s, |s| async move {
+            let c = s
+                .ours
+                .post_comment(&PostCommentParams::text(s.room, crate::SENDER, MESSAGE))
+                .await?;
+            black_box(c.id);
+            Ok(())
         }),
-        boxed(move || {
-            let s = b.clone();
-            async move {
-                let body = json!({
-                    "sender_email": SENDER,
-                    "room_id": s.room.to_string(),
-                    "message": MESSAGE,
-                    "type": "text",
-                    "unique_temp_id": format!("rs-{}", uuid::Uuid::new_v4().simple()),
-                    "disable_link_preview": false,
-                });
+        call(s, |s| async move {
+            let body = json!({
+                "sender_email": SENDER,
+                "room_id": s.room.to_string(),
+                "message": MESSAGE,
+                "type": "text",
+                "unique_temp_id": format!("rs-{}", uuid::Uuid::new_v4().simple()),
+                "disable_link_preview": false,
+            });
+            let v: Value = s
+                .peer
+                .post(format!("{}post_comment", s.api))
+                .json(&body)
+                .send()
+                .await?
+                .error_for_status()?
+                .json()
+                .await?;
+            black_box(
+                v["results"]["comment"]["id"]
+                    .as_i64()
+                    .ok_or("no comment id")?,
+            );
+            Ok(())
+        }),
+    )];
+
+    for (name, limit) in [("load_comments_20", 20u32), ("load_comments_100", 100)] {
+        out.push((
+            name,
+            call(s, move |s| async move {
+                let comments = s
+                    .ours
+                    .load_comments(&LoadCommentsParams {
+                        room_id: s.room,
+                        page: None,
+                        limit: Some(limit),
+                    })
+                    .await?;
+                full_page(comments.len(), limit)?;
+                black_box(&comments[0].message);
+                Ok(())
+            }),
+            call(s, move |s| async move {
                 let v: Value = s
                     .peer
-                    .post(format!("{}post_comment", s.api))
-                    .json(&body)
+                    .get(format!("{}load_comments", s.api))
+                    .query(&[
+                        ("room_id", s.room.to_string()),
+                        ("limit", limit.to_string()),
+                    ])
                     .send()
                     .await?
                     .error_for_status()?
                     .json()
                     .await?;
-                black_box(
-                    v["results"]["comment"]["id"]
-                        .as_i64()
-                        .ok_or("no comment id")?,
-                );
+                let comments = v["results"]["comments"].as_array().ok_or("no comments")?;
+                full_page(comments.len(), limit)?;
+                black_box(&comments[0]["message"]);
                 Ok(())
-            }
-        }),
-    ));
-
-    for (name, limit) in [("load_comments_20", 20u32), ("load_comments_100", 100)] {
-        let (a, b) = (s.clone(), s.clone());
-        out.push((
-            name,
-            boxed(move || {
-                let s = a.clone();
-                async move {
-                    let comments = s
-                        .ours
-                        .load_comments(&LoadCommentsParams {
-                            room_id: s.room,
-                            page: None,
-                            limit: Some(limit),
-                        })
-                        .await?;
-                    if comments.len() != limit as usize {
-                        return Err(format!("{} comments", comments.len()).into());
-                    }
-                    black_box(&comments[0].message);
-                    Ok(())
-                }
-            }),
-            boxed(move || {
-                let s = b.clone();
-                async move {
-                    let v: Value = s
-                        .peer
-                        .get(format!("{}load_comments", s.api))
-                        .query(&[
-                            ("room_id", s.room.to_string()),
-                            ("limit", limit.to_string()),
-                        ])
-                        .send()
-                        .await?
-                        .error_for_status()?
-                        .json()
-                        .await?;
-                    let comments = v["results"]["comments"].as_array().ok_or("no comments")?;
-                    if comments.len() != limit as usize {
-                        return Err(format!("{} comments", comments.len()).into());
-                    }
-                    black_box(&comments[0]["message"]);
-                    Ok(())
-                }
             }),
         ));
     }
 
-    let (a, b) = (s.clone(), s.clone());
     out.push((
         "login_or_register",
-        boxed(move || {
-            let s = a.clone();
-            async move {
-                let u = s
-                    .ours
-                    .login_or_register(&LoginOrRegisterParams {
-                        password: Some(PASSWORD.into()),
-                        ..LoginOrRegisterParams::new(SENDER, SENDER_NAME)
-                    })
-                    .await?;
-                black_box(u.id);
-                Ok(())
-            }
+        call(s, |s| async move {
+            let u = s
+                .ours
+                .login_or_register(&LoginOrRegisterParams {
+                    password: Some(PASSWORD.into()),
+                    ..LoginOrRegisterParams::new(SENDER, SENDER_NAME)
+                })
+                .await?;
+            black_box(u.id);
+            Ok(())
         }),
-        boxed(move || {
-            let s = b.clone();
-            async move {
-                let v: Value = s
-                    .peer
-                    .post(format!("{}login_or_register", s.api))
-                    .json(&json!({"email": SENDER, "username": SENDER_NAME, "password": PASSWORD}))
-                    .send()
-                    .await?
-                    .error_for_status()?
-                    .json()
-                    .await?;
-                black_box(v["results"]["user"]["id"].as_i64().ok_or("no user id")?);
-                Ok(())
-            }
+        call(s, |s| async move {
+            let v: Value = s
+                .peer
+                .post(format!("{}login_or_register", s.api))
+                .json(&json!({"email": SENDER, "username": SENDER_NAME, "password": PASSWORD}))
+                .send()
+                .await?
+                .error_for_status()?
+                .json()
+                .await?;
+            black_box(v["results"]["user"]["id"].as_i64().ok_or("no user id")?);
+            Ok(())
         }),
     ));
     out
@@ -512,25 +497,18 @@ pub fn ablate(args: &[String]) -> Result<(), BoxError> {
         );
         let body = || json!({"email": SENDER, "username": SENDER_NAME, "password": PASSWORD});
         let mut variants: Vec<(&str, Call)> = Vec::new();
-        {
-            let o = ours.clone();
-            variants.push((
-                "qiscus::Client",
-                boxed(move || {
-                    let o = o.clone();
-                    async move {
-                        let p = LoginOrRegisterParams {
-                            password: Some(PASSWORD.into()),
-                            ..LoginOrRegisterParams::new(SENDER, SENDER_NAME)
-                        };
-                        black_box(o.login_or_register(&p).await?.id);
-                        Ok(())
-                    }
-                }),
-            ));
-        }
+        variants.push((
+            "qiscus::Client",
+            call(&ours, |o| async move {
+                let p = LoginOrRegisterParams {
+                    password: Some(PASSWORD.into()),
+                    ..LoginOrRegisterParams::new(SENDER, SENDER_NAME)
+                };
+                black_box(o.login_or_register(&p).await?.id);
+                Ok(())
+            }),
+        ));
         for level in 0..4 {
-            let (p, api) = (peer.clone(), api.clone());
             let name = [
                 "reqwest + Value (the bench's peer)",
                 "+ per-request .timeout(30 s)",
@@ -539,33 +517,30 @@ pub fn ablate(args: &[String]) -> Result<(), BoxError> {
             ][level];
             variants.push((
                 name,
-                boxed(move || {
-                    let (p, api) = (p.clone(), api.clone());
-                    async move {
-                        let mut req = p.post(&api).json(&body());
-                        if level >= 1 {
-                            req = req.timeout(Duration::from_secs(30));
+                call(&(peer.clone(), api.clone()), move |(p, api)| async move {
+                    let mut req = p.post(&api).json(&body());
+                    if level >= 1 {
+                        req = req.timeout(Duration::from_secs(30));
+                    }
+                    let mut resp = req.send().await?.error_for_status()?;
+                    if level >= 2 {
+                        let mut out =
+                            Vec::with_capacity(resp.content_length().unwrap_or(0) as usize);
+                        while let Some(c) = resp.chunk().await? {
+                            out.extend_from_slice(&c);
                         }
-                        let mut resp = req.send().await?.error_for_status()?;
-                        if level >= 2 {
-                            let mut out =
-                                Vec::with_capacity(resp.content_length().unwrap_or(0) as usize);
-                            while let Some(c) = resp.chunk().await? {
-                                out.extend_from_slice(&c);
-                            }
-                            if level >= 3 {
-                                let r: R<UR<Flat>> = serde_json::from_slice(&out)?;
-                                black_box(r.results.ok_or("no results")?.user.user.id);
-                            } else {
-                                let v: Value = serde_json::from_slice(&out)?;
-                                black_box(v["results"]["user"]["id"].as_i64());
-                            }
+                        if level >= 3 {
+                            let r: R<UR<Flat>> = serde_json::from_slice(&out)?;
+                            black_box(r.results.ok_or("no results")?.user.user.id);
                         } else {
-                            let v: Value = resp.json().await?;
+                            let v: Value = serde_json::from_slice(&out)?;
                             black_box(v["results"]["user"]["id"].as_i64());
                         }
-                        Ok(())
+                    } else {
+                        let v: Value = resp.json().await?;
+                        black_box(v["results"]["user"]["id"].as_i64());
                     }
+                    Ok(())
                 }),
             ));
         }

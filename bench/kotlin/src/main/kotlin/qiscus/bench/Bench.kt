@@ -346,40 +346,31 @@ fun main(args: Array<String>) {
         if (runPeer) runCoroutines(c.peerSuspend(call), 8, 1.0)
     }
 
-    if ("blocking" in forms) {
+    // Each form: both sides warmed up, then measured in alternating slices, every call and level.
+    fun <T> compare(form: String, names: Pair<String, String>, sides: (String) -> Pair<T, T>, run: (T, Int, Double) -> Run) {
+        if (form !in forms) return
         for (conc in levels) for (call in calls) {
-            val ours = c.oursBlocking(call)
-            val peer = c.peerBlocking(call)
-            if (runOurs) runThreads(ours, conc, warm)
-            if (runPeer) runThreads(peer, conc, warm)
+            val (ours, peer) = sides(call)
+            if (runOurs) run(ours, conc, warm)
+            if (runPeer) run(peer, conc, warm)
             val o = Sample()
             val p = Sample()
             val retriesBefore = c.peerRetries.get()
             repeat(rounds) {
-                if (runOurs) runThreads(ours, conc, slice).let { o.add(it.calls, it.seconds, it.lat) }
-                if (runPeer) runThreads(peer, conc, slice).let { p.add(it.calls, it.seconds, it.lat) }
+                if (runOurs) run(ours, conc, slice).let { o.add(it.calls, it.seconds, it.lat) }
+                if (runPeer) run(peer, conc, slice).let { p.add(it.calls, it.seconds, it.lat) }
             }
             val retries = c.peerRetries.get() - retriesBefore
-            rows.add(row("blocking", call, conc, "qiscus *Blocking", "java.net.http + Jackson", o, p, retries))
+            rows.add(row(form, call, conc, names.first, names.second, o, p, retries))
         }
     }
-    if ("coroutines" in forms) {
-        for (conc in levels) for (call in calls) {
-            val ours = c.oursSuspend(call)
-            val peer = c.peerSuspend(call)
-            if (runOurs) runCoroutines(ours, conc, warm)
-            if (runPeer) runCoroutines(peer, conc, warm)
-            val o = Sample()
-            val p = Sample()
-            val retriesBefore = c.peerRetries.get()
-            repeat(rounds) {
-                if (runOurs) runCoroutines(ours, conc, slice).let { o.add(it.calls, it.seconds, it.lat) }
-                if (runPeer) runCoroutines(peer, conc, slice).let { p.add(it.calls, it.seconds, it.lat) }
-            }
-            val retries = c.peerRetries.get() - retriesBefore
-            rows.add(row("coroutines", call, conc, "qiscus suspend", "java.net.http sendAsync + Jackson", o, p, retries))
-        }
-    }
+    compare("blocking", "qiscus *Blocking" to "java.net.http + Jackson", { c.oursBlocking(it) to c.peerBlocking(it) }, ::runThreads)
+    compare(
+        "coroutines",
+        "qiscus suspend" to "java.net.http sendAsync + Jackson",
+        { c.oursSuspend(it) to c.peerSuspend(it) },
+        ::runCoroutines,
+    )
     client.close()
     println(mapper.writerWithDefaultPrettyPrinter().writeValueAsString(rows))
 }
