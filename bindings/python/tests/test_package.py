@@ -67,6 +67,13 @@ def test_client_from_the_environment(
         client.user_profile_blocking(address)
     with qiscus.client_from_environment() as same:  # type: ignore[union-attr]
         assert type(same) is qiscus.Client and same.user_profile_blocking(address).email == address
+
+    class Mine(qiscus.Client):
+        pass
+
+    mine = Mine.from_environment()
+    assert type(mine) is Mine
+    mine.shutdown()  # type: ignore[union-attr]
     monkeypatch.setenv("QISCUS_SECRET", "  ")
     with pytest.raises(QiscusError.Config) as info:
         qiscus.Client.from_environment()

@@ -189,21 +189,21 @@ class Client(_client_module.Client):  # type: ignore[no-redef]
         self.shutdown()
 
     @classmethod
-    def from_environment(cls) -> typing.Optional[Client]:
+    def from_environment(cls: typing.Type[_C]) -> typing.Optional[_C]:
         """A client for the app named by the environment, with the constructor's defaults:
         ``QISCUS_APP_ID`` and ``QISCUS_SECRET``, and ``QISCUS_BASE_URL`` when set (blank counts
         as unset). ``None`` when neither credential is set, so that a script can fall back (to
         an emulator, say); ``QiscusError.Config`` naming the missing variable when only one is.
         """
         client = _client_module.client_from_environment()
-        return None if client is None else _adopt(client)
+        return None if client is None else _adopt(client, cls)
 
     def with_timeout(self, timeout_ms: int) -> Client:
         """A client sharing this one's connections whose calls use another per-attempt timeout.
 
         Returned as this subclass, so that it is a context manager too.
         """
-        return _adopt(super().with_timeout(timeout_ms))
+        return _adopt(super().with_timeout(timeout_ms), Client)
 
     def rooms(self, user_email: str) -> Paged[RoomInfo]:
         """Every room of a user (20 a page, without participants): ``for room in
@@ -243,10 +243,10 @@ def client_from_environment() -> typing.Optional[Client]:  # type: ignore[no-red
     return client
 
 
-def _adopt(client: _client_module.Client) -> Client:
-    """The same Rust object as `client`, as this module's subclass (a context manager)."""
+def _adopt(client: _client_module.Client, cls: typing.Type[_C]) -> _C:
+    """The same Rust object as `client`, as `cls` (this module's subclass, a context manager)."""
     # Take a second reference to the same Rust object; `client` releases its own on collection.
-    adopted: Client = Client._uniffi_make_instance(client._uniffi_clone_handle())  # type: ignore[no-untyped-call]
+    adopted: _C = cls._uniffi_make_instance(client._uniffi_clone_handle())  # type: ignore[no-untyped-call]
     return adopted
 
 

@@ -1751,7 +1751,7 @@ class Client(ClientProtocol):
     async def __aexit__(self, exc_type: typing.Optional[typing.Type[BaseException]], exc: typing.Optional[BaseException], tb: typing.Optional[types.TracebackType]) -> None:
         """Calls :meth:`shutdown`."""
     @classmethod
-    def from_environment(cls) -> typing.Optional[Client]:
+    def from_environment(cls: typing.Type[_C]) -> typing.Optional[_C]:
         """A client for the app named by the environment, with the constructor's defaults:
         ``QISCUS_APP_ID`` and ``QISCUS_SECRET``, and ``QISCUS_BASE_URL`` when set (blank counts
         as unset). ``None`` when neither credential is set, so that a script can fall back (to
