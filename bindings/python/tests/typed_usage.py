@@ -75,6 +75,16 @@ async def async_tour(base_url: str) -> List[Comment]:
         return comments
 
 
+def from_environment() -> Optional[str]:
+    client = Client.from_environment()
+    assert_type(client, Optional[Client])
+    assert_type(qiscus.client_from_environment(), Optional[Client])
+    if client is None:
+        return None
+    with client:
+        return client.app_id()
+
+
 def error_handling(client: Client) -> str:
     try:
         client.user_profile_blocking("nobody@example.com")
