@@ -79,6 +79,11 @@ fn patch_files(
     Ok(patched)
 }
 
+/// Whether `s` is a plain name of the generated code (letters, digits, `_`; not empty).
+fn identifier(s: &str) -> bool {
+    !s.is_empty() && s.chars().all(|c| c == '_' || c.is_ascii_alphanumeric())
+}
+
 /// Where `needle` occurs in `source`, if exactly once (else an error naming `what`).
 fn unique(source: &str, needle: &str, what: &str) -> Result<usize, String> {
     match source

@@ -18,6 +18,8 @@
 
 use std::collections::{BTreeSet, HashSet};
 
+use crate::identifier;
+
 /// How one field is read.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Field {
@@ -86,7 +88,7 @@ pub fn classify(source: &str, name: &str) -> Field {
                 .next()
                 .and_then(|l| l.strip_suffix(".read(buf)"))
             {
-                if inner.chars().all(|c| c == '_' || c.is_ascii_alphanumeric()) {
+                if identifier(inner) {
                     return match classify(source, inner) {
                         Field::Converter(_) => converter(),
                         f => f,
@@ -266,11 +268,7 @@ pub fn patch_record_readers(source: &str) -> Result<(String, Vec<Record>), Strin
                 .strip_prefix("            ")
                 .and_then(|l| l.strip_suffix(".read(buf),"))
                 .and_then(|l| l.split_once("=_UniffiFfiConverter"))
-                .filter(|(field, conv)| {
-                    [field, conv].iter().all(|s| {
-                        !s.is_empty() && s.chars().all(|c| c == '_' || c.is_ascii_alphanumeric())
-                    })
-                });
+                .filter(|(field, conv)| identifier(field) && identifier(conv));
             let Some((field, conv)) = parsed else {
                 return Err(format!(
                     "the reader of {name} changed shape: unexpected line {line:?}"

@@ -24,7 +24,7 @@
 //! `QISCUS_PURE_PYTHON=1`, and the Python tests compare both on every record.
 
 use crate::records::{classify, Field, Record};
-use crate::replace_once;
+use crate::{identifier, replace_once};
 
 const CONVERTER_PREFIX: &str = "\nclass _UniffiFfiConverter";
 const STATIC_READ: &str = "    @staticmethod\n    def read(buf):\n";
@@ -133,12 +133,7 @@ fn enum_accessors(body: &str, variants: &[(String, Option<Vec<String>>)]) -> Opt
                 .and_then(|a| a.strip_suffix(']'))
             {
                 Some(index) => index.parse::<usize>().ok()?.to_string(),
-                None if accessor
-                    .chars()
-                    .all(|c| c == '_' || c.is_ascii_alphanumeric()) =>
-                {
-                    format!("\"{accessor}\"")
-                }
+                None if identifier(accessor) => format!("\"{accessor}\""),
                 None => return None,
             };
             these.push(format!("{accessor}, "));
@@ -181,8 +176,6 @@ fn wrapper(source: &str, body: &str) -> Option<(&'static str, String)> {
 /// module, or `module._UniffiFfiConverterName` of another (a list of the core's records in the
 /// FFI crate's module), which is read by its own plan, if it has one, when the list is read.
 fn item_spec(source: &str, converter: &str) -> Option<String> {
-    let identifier =
-        |s: &str| !s.is_empty() && s.chars().all(|c| c == '_' || c.is_ascii_alphanumeric());
     let (module, name) = match converter.split_once('.') {
         Some((module, name)) => (Some(module), name),
         None => (None, converter),
