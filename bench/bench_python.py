@@ -5,6 +5,7 @@ Run by bench/run.py with the bench venv's interpreter; each mode prints one JSON
     python bench_python.py clients --url URL --room N [--secs 2] [--rounds 2] [--only CALL] [--forms blocking,async]
     python bench_python.py rss --url URL --room N --side qiscus-blocking|qiscus-async|requests|httpx [--calls 10000]
     python bench_python.py import-time [--runs 20]
+    python bench_python.py floor --url URL --room N [--secs 1] [--only CALL] [--forms blocking,async]
 
 Fairness rules (the same for every pair):
 * the same requests: method, path, query or JSON body (a fresh unique_temp_id per posted comment
@@ -381,6 +382,142 @@ def clients(args: argparse.Namespace) -> List[Dict[str, Any]]:
 
 
 # ---------------------------------------------------------------------------------------------
+# the floor (section f): what any Python client pays per call at concurrency 1, transport alone
+
+
+class RawHttp:
+    """The least a Python client can do for one of the benchmark's calls, for the floor: the
+    request's bytes built by string formatting (a fresh unique_temp_id per posted comment, as on
+    every side), written to one kept-alive socket, and the response read to its Content-Length.
+    No HTTP library, no JSON either way, no objects: only the status is checked."""
+
+    def __init__(self, url: str, room: int) -> None:
+        host_port = url.split("://", 1)[1].rstrip("/")
+        host, _, port = host_port.rpartition(":")
+        self.addr = (host, int(port))
+        self.head = (
+            f"Host: {host_port}\r\nQISCUS_SDK_SECRET: {SECRET}\r\nQISCUS_SDK_APP_ID: {APP_ID}\r\n"
+            f"User-Agent: {USER_AGENT}\r\n"
+        )
+        self.room = room
+        self.counter = 0
+        login = json.dumps(LOGIN_BODY)
+        self.fixed = {
+            f"load_comments_{n}": (
+                f"GET /api/v2/rest/load_comments?room_id={room}&limit={n} HTTP/1.1\r\n{self.head}\r\n"
+            ).encode()
+            for n in (20, 100)
+        }
+        self.fixed["login_or_register"] = self.post("login_or_register", login)
+
+    def post(self, path: str, body: str) -> bytes:
+        return (
+            f"POST /api/v2/rest/{path} HTTP/1.1\r\n{self.head}Content-Type: application/json\r\n"
+            f"Content-Length: {len(body)}\r\n\r\n{body}"
+        ).encode()
+
+    def request(self, call: str) -> bytes:
+        if call != "post_comment":
+            return self.fixed[call]
+        self.counter += 1
+        body = (
+            f'{{"sender_email":"{SENDER}","room_id":"{self.room}","message":"{MESSAGE}","type":"text",'
+            f'"unique_temp_id":"py-floor-{self.counter}","disable_link_preview":false}}'
+        )
+        return self.post("post_comment", body)
+
+    def socket(self) -> Any:
+        import socket
+
+        s = socket.create_connection(self.addr)
+        s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        return s
+
+
+def response_end(buf: bytes) -> int:
+    """Where the response in `buf` ends, or -1 while its head is incomplete; checks the status."""
+    head_end = buf.find(b"\r\n\r\n")
+    if head_end < 0:
+        return -1
+    head = buf[:head_end]
+    if not head.startswith(b"HTTP/1.1 200 "):
+        raise AssertionError(head[:200])
+    at = head.lower().find(b"\r\ncontent-length:")
+    if at < 0:
+        raise AssertionError(f"no Content-Length: {head[:200]!r}")
+    length = int(head[at + 17 : head.find(b"\r\n", at + 2) if head.find(b"\r\n", at + 2) > 0 else None])
+    return head_end + 4 + length
+
+
+def floor(args: argparse.Namespace) -> List[Dict[str, Any]]:
+    raw = RawHttp(args.url, args.room)
+    calls = [c for c in CALLS if not args.only or c == args.only]
+    forms = args.forms.split(",")
+    rows: List[Dict[str, Any]] = []
+
+    def result(form: str, call: str, n: int, secs: float, lat: List[float]) -> None:
+        s = Sample()
+        s.add(n, secs, lat)
+        rows.append({"form": form, "call": call, "calls_per_s": s.rate(), "p50_ms": s.pct_ms(0.5),
+                     "p99_ms": s.pct_ms(0.99), "calls": s.calls})
+
+    if "blocking" in forms:
+        sock = raw.socket()
+
+        def call_blocking(call: str) -> Callable[[], None]:
+            def f() -> None:
+                sock.sendall(raw.request(call))
+                buf = sock.recv(262144)
+                end = response_end(buf)
+                while end < 0 or len(buf) < end:
+                    more = sock.recv(262144)
+                    if not more:
+                        raise ConnectionError("the server closed the connection")
+                    buf += more
+                    if end < 0:
+                        end = response_end(buf)
+
+            return f
+
+        for call in calls:
+            f = call_blocking(call)
+            run_threads(f, 1, 0.3)
+            result("blocking", call, *run_threads(f, 1, args.secs))
+        sock.close()
+
+    if "async" in forms:
+
+        async def main() -> None:
+            loop = asyncio.get_running_loop()
+            sock = raw.socket()
+            sock.setblocking(False)
+
+            def call_async(call: str) -> Callable[[], Awaitable[None]]:
+                async def f() -> None:
+                    await loop.sock_sendall(sock, raw.request(call))
+                    buf = await loop.sock_recv(sock, 262144)
+                    end = response_end(buf)
+                    while end < 0 or len(buf) < end:
+                        more = await loop.sock_recv(sock, 262144)
+                        if not more:
+                            raise ConnectionError("the server closed the connection")
+                        buf += more
+                        if end < 0:
+                            end = response_end(buf)
+
+                return f
+
+            for call in calls:
+                f = call_async(call)
+                await run_tasks(f, 1, 0.3)
+                result("asyncio", call, *await run_tasks(f, 1, args.secs))
+            sock.close()
+
+        asyncio.run(main())
+    return rows
+
+
+# ---------------------------------------------------------------------------------------------
 # RSS after 10,000 calls
 
 
@@ -494,7 +631,7 @@ def import_time(args: argparse.Namespace) -> Dict[str, Any]:
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("mode", choices=["clients", "rss", "import-time"])
+    ap.add_argument("mode", choices=["clients", "rss", "import-time", "floor"])
     ap.add_argument("--url")
     ap.add_argument("--room", type=int, default=1)
     ap.add_argument("--secs", type=float, default=2.0)
@@ -509,6 +646,8 @@ def main() -> None:
         out: Any = clients(args)
     elif args.mode == "rss":
         out = rss(args)
+    elif args.mode == "floor":
+        out = floor(args)
     else:
         out = import_time(args)
     json.dump(out, sys.stdout, indent=1)

@@ -8,6 +8,8 @@ client comparison, and a seeded `qiscus-emulator` to show the emulator's own cap
   b  Python blocking vs requests, asyncio vs httpx         (bench_python.py clients)
   c  Kotlin blocking/coroutines vs java.net.http + Jackson (bench/kotlin, when built)
   d  `import qiscus` time and RSS after 10,000 calls        (bench_python.py import-time / rss)
+  f  the floor: the least any Python client pays per call at concurrency 1 (raw sockets, no HTTP
+     library, no JSON; blocking and asyncio), alternated with the Rust core (bench_python.py floor)
 
 then prints one table and writes results.json. Only the standard library is used here.
 """
@@ -126,6 +128,55 @@ def ceiling(fixed: Server, emulator: Optional[Server], secs: float) -> List[Dict
 
 
 # ---------------------------------------------------------------------------------------------
+# f: the floor
+
+
+def floor(bench_bin: str, python: str, fixed: Server, secs: float, rounds: int) -> List[Dict[str, Any]]:
+    """Per call, `rounds` alternations of the Rust core alone and the raw-socket Python clients
+    (bench_python.py floor), `secs` split between them: one row per form, the floor as "ours" and
+    the core as the peer, p50s the median of the rounds' p50s."""
+    rows = []
+    slice_s = secs / rounds
+    for call in CALLS:
+        core: List[Dict[str, Any]] = []
+        raw: Dict[str, List[Dict[str, Any]]] = {"blocking": [], "asyncio": []}
+        for _ in range(rounds):
+            core += run_json([bench_bin, "rust", "--url", fixed.url, "--room", str(fixed.room), "--secs", str(slice_s),
+                              "--rounds", "1", "--only", call, "--side", "ours", "--concurrency", "1"])
+            for r in run_json([python, os.path.join(HERE, "bench_python.py"), "floor", "--url", fixed.url,
+                               "--room", str(fixed.room), "--secs", str(slice_s), "--only", call]):
+                raw[r["form"]].append(r)
+
+        def rate(samples: List[Dict[str, Any]], calls: str, per_s: str) -> float:
+            return sum(x[calls] for x in samples) / sum(x[calls] / x[per_s] for x in samples)
+
+        def median(samples: List[Dict[str, Any]], key: str) -> float:
+            return sorted(x[key] for x in samples)[len(samples) // 2]
+
+        core_rate = rate(core, "ours_calls", "ours_calls_per_s")
+        for form, samples in raw.items():
+            r = {
+                "name": f"floor: python raw socket ({form}) vs rust core: {call} c=1",
+                "section": "f",
+                "form": form,
+                "call": call,
+                "concurrency": 1,
+                "ours": f"Python raw socket, {form} (transport only)",
+                "peer": "qiscus::Client (Rust core)",
+                "ours_calls_per_s": rate(samples, "calls", "calls_per_s"),
+                "peer_calls_per_s": core_rate,
+                "p50_ms": median(samples, "p50_ms"),
+                "p99_ms": median(samples, "p99_ms"),
+                "peer_p50_ms": median(core, "p50_ms"),
+                "peer_p99_ms": median(core, "p99_ms"),
+            }
+            r["ratio"] = r["ours_calls_per_s"] / core_rate
+            log(f"  {r['name']:<62} p50 {r['p50_ms']:.3f} ms vs {r['peer_p50_ms']:.3f} ms")
+            rows.append(r)
+    return rows
+
+
+# ---------------------------------------------------------------------------------------------
 # the table and the targets
 
 
@@ -140,7 +191,7 @@ def find(rows: List[Dict[str, Any]], **kw: Any) -> List[Dict[str, Any]]:
 
 
 def targets(rows: List[Dict[str, Any]], imp: Optional[Dict[str, Any]], kotlin_done: bool) -> List[Dict[str, Any]]:
-    out = []
+    out: List[Dict[str, Any]] = []
 
     def check(name: str, bound: str, items: List[Tuple[str, float]], ok: Any) -> None:
         if not items:
@@ -169,6 +220,11 @@ def targets(rows: List[Dict[str, Any]], imp: Optional[Dict[str, Any]], kotlin_do
             if py and rs:
                 lat.append((f"python {form} {call} c=1 p50 / rust core p50", py[0]["p50_ms"] / rs[0]["p50_ms"]))
     check("Python per-call latency at c=1 <= 1.3x the Rust core's", "p50 ratio <= 1.3", lat, lambda v: v <= 1.3)
+    floors = {f"python raw socket {r['form']} {r['call']} c=1 p50 / rust core p50": round(r["p50_ms"] / r["peer_p50_ms"], 3)
+              for r in find(rows, section="f")}
+    if floors and out[-1].get("met") is not None:
+        # What any Python client of each form pays (section f): the part of the bound that is left.
+        out[-1]["floor"] = floors
     if kotlin_done:
         check("Kotlin >= 1x java.net.http", "ratio >= 1",
               [(r["name"], r["ratio"]) for r in find(rows, section="c")], lambda v: v >= 1)
@@ -197,6 +253,7 @@ def table(rows: List[Dict[str, Any]]) -> str:
         "a": "a. Rust core (qiscus::Client) vs bare reqwest + serde_json::Value   [fixed server]",
         "b": "b. Python package vs requests.Session / httpx.AsyncClient            [fixed server]",
         "c": "c. Kotlin package vs java.net.http.HttpClient + Jackson               [fixed server]",
+        "f": "f. floor: Python raw sockets (transport only) vs the Rust core, c=1   [fixed server]",
     }
     for r in rows:
         if r["section"] != section:
@@ -240,7 +297,7 @@ def main() -> int:
     ap.add_argument("--kotlin-classpath", default=os.path.join(HERE, "kotlin", "target", "bench-classpath.txt"),
                     help="file holding the Kotlin bench's classpath (written by run.sh)")
     ap.add_argument("--kotlin-note", default="", help="said about the Kotlin package's build (run.sh)")
-    ap.add_argument("--sections", default="e,a,b,c,d")
+    ap.add_argument("--sections", default="e,a,b,c,d,f")
     ap.add_argument("--out", default=os.path.join(HERE, "results.json"))
     args = ap.parse_args()
     sections = set(args.sections.split(","))
@@ -301,6 +358,10 @@ def main() -> int:
                               "--room", str(fixed.room), "--secs", str(args.secs), "--rounds", str(args.rounds)]))
         kotlin_done = True
 
+    def section_f() -> None:
+        log("f. floor: Python raw sockets vs the Rust core, concurrency 1")
+        rows.extend(floor(bench_bin, args.python, fixed, args.secs, max(args.rounds, 3)))
+
     def section_d() -> None:
         log("d. Python: import time and RSS after 10,000 calls")
         py = os.path.join(HERE, "bench_python.py")
@@ -317,7 +378,8 @@ def main() -> int:
 
     try:
         log(f"fixed-response server: {fixed.url} (room {fixed.room})")
-        for name, fn in (("e", section_e), ("a", section_a), ("b", section_b), ("c", section_c), ("d", section_d)):
+        for name, fn in (("e", section_e), ("a", section_a), ("b", section_b), ("c", section_c), ("d", section_d),
+                         ("f", section_f)):
             if name not in sections:
                 continue
             section_load[name] = loadavg()
@@ -340,7 +402,7 @@ def main() -> int:
                 r["ceiling_calls_per_s"] = c[0]["ours_calls_per_s"]
                 r["ours_fraction_of_ceiling"] = r["ours_calls_per_s"] / c[0]["ours_calls_per_s"]
                 r["peer_fraction_of_ceiling"] = r["peer_calls_per_s"] / c[0]["ours_calls_per_s"]
-    order = {"e": 0, "a": 1, "b": 2, "c": 3}
+    order = {"e": 0, "a": 1, "b": 2, "c": 3, "f": 4}
     rows.sort(key=lambda r: order[r["section"]])
 
     load_end = loadavg()
@@ -383,10 +445,13 @@ def main() -> int:
     print(f"c. Kotlin: {result['kotlin']}")
     print()
     print("targets:")
-    for t in tg:
-        state = {True: "MET   ", False: "MISSED", None: "n/a   "}[t["met"]]
-        detail = t.get("detail") or (", ".join(f"{k}: {v}" for k, v in t.get("missed_by", {}).items()) or "all rows")
-        print(f"  {state} {t['target']}  ({detail})")
+    for tgt in tg:
+        state = {True: "MET   ", False: "MISSED", None: "n/a   "}[tgt["met"]]
+        detail = tgt.get("detail") or (", ".join(f"{k}: {v}" for k, v in tgt.get("missed_by", {}).items()) or "all rows")
+        print(f"  {state} {tgt['target']}  ({detail})")
+        if tgt.get("floor"):
+            print("         the floor, what any Python client pays (section f): "
+                  + ", ".join(f"{k.replace(' c=1 p50 / rust core p50', '')}: {v}x" for k, v in tgt["floor"].items()))
     print()
     for k, v in errors.items():
         print(f"section {k} FAILED: {v}")

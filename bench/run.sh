@@ -10,6 +10,8 @@
 #   b  Python blocking vs requests.Session, asyncio vs httpx.AsyncClient, concurrency 1 and 64
 #   c  Kotlin blocking / coroutines vs java.net.http.HttpClient + Jackson, concurrency 1 and 64
 #   d  `import qiscus` time (median of 20 fresh interpreters) and RSS after 10,000 calls
+#   f  the floor: raw-socket Python clients (no HTTP library, no JSON), blocking and asyncio, at
+#      concurrency 1, alternated with the Rust core: the least any Python client pays per call
 #
 # Every client comparison runs against the fixed-response server (it serves the emulator's own
 # answers, captured at its start, so the client's cost dominates and no state grows); ours and

@@ -318,7 +318,9 @@ pub fn main(args: &[String]) -> Result<(), BoxError> {
 /// plain thread the way `bindings/ffi`'s `blocking()` did it before commit 9909f4b
 /// (`RUNTIME.block_on` of a spawned task: two cross-thread hand-offs per call), then with tokio's
 /// `block_on` of the future itself (no spawn; until the spin), then as it does now
-/// (`qiscus_ffi::wait::block_on`: the caller spins briefly before parking). Concurrency 1, the
+/// (`qiscus_ffi::wait::block_on`: the caller spins briefly before parking), then that wait on a
+/// spawned task (the request's own wake-ups all on a worker; slower here: bench/RESULTS.md, "What
+/// is still missed"). Concurrency 1, the
 /// core's post_comment and load_comments (20 and 100). `--gap-us N` keeps the calling thread busy
 /// for N µs between calls (as a foreign caller is, lowering and lifting), which lets the runtime's
 /// workers go to sleep between calls; `--workers N` sets the runtime's worker threads.
@@ -444,6 +446,13 @@ pub fn diag(args: &[String]) -> Result<(), BoxError> {
         rows.push(timed(
             "plain thread: qiscus_ffi::wait::block_on [ffi blocking() now]",
             &move || qiscus_ffi::wait::block_on(rt4.handle(), m4()),
+        )?);
+        // 5. qiscus_ffi::wait::block_on of a spawned task: the caller spins, the request's
+        // wake-ups stay on the worker.
+        let (rt5, m5) = (rt.clone(), make.clone());
+        rows.push(timed(
+            "plain thread: wait::block_on(rt.spawn(fut))",
+            &move || qiscus_ffi::wait::block_on(rt5.handle(), rt5.spawn(m5()))?,
         )?);
     }
     println!("{}", serde_json::to_string_pretty(&rows)?);
