@@ -318,7 +318,8 @@ pub fn main(args: &[String]) -> Result<(), BoxError> {
 /// plain thread the way `bindings/ffi`'s `blocking()` did it before commit 9909f4b
 /// (`RUNTIME.block_on` of a spawned task: two cross-thread hand-offs per call), then with tokio's
 /// `block_on` of the future itself (no spawn; until the spin), then as it does now
-/// (`qiscus_ffi::wait::block_on`: the caller spins briefly before parking), then that wait on a
+/// (`qiscus_ffi::wait::block_on`: the caller spins briefly before parking; then through
+/// `wait::Blocking`, which also keeps the runtime's timer anchored), then that wait on a
 /// spawned task (the request's own wake-ups all on a worker; slower here: bench/RESULTS.md, "What
 /// is still missed"). Concurrency 1, the
 /// core's post_comment and load_comments (20 and 100). `--gap-us N` keeps the calling thread busy
@@ -441,11 +442,22 @@ pub fn diag(args: &[String]) -> Result<(), BoxError> {
             "plain thread: rt.block_on(fut) [ffi blocking() before the spin]",
             &move || rt3.block_on(m3()),
         )?);
-        // 4. qiscus_ffi::wait::block_on: polled on the calling thread, which spins before parking.
+        // 4. qiscus_ffi::wait::block_on: polled on the calling thread, which spins before parking
+        // (what the FFI did before the timer anchor).
         let (rt4, m4) = (rt.clone(), make.clone());
         rows.push(timed(
-            "plain thread: qiscus_ffi::wait::block_on [ffi blocking() now]",
+            "plain thread: qiscus_ffi::wait::block_on [before the anchor]",
             &move || qiscus_ffi::wait::block_on(rt4.handle(), m4()),
+        )?);
+        // 4b. the same through wait::Blocking, which anchors the runtime's timer: what the FFI
+        // does now.
+        let (b4, m4b) = (
+            Arc::new(qiscus_ffi::wait::Blocking::new(rt.handle().clone())),
+            make.clone(),
+        );
+        rows.push(timed(
+            "plain thread: qiscus_ffi::wait::Blocking [ffi blocking() now]",
+            &move || b4.block_on(m4b()),
         )?);
         // 5. qiscus_ffi::wait::block_on of a spawned task: the caller spins, the request's
         // wake-ups stay on the worker.

@@ -71,6 +71,9 @@ static RUNTIME: Lazy<Runtime> = Lazy::new(|| {
         .expect("the qiscus runtime could not start")
 });
 
+/// The blocking calls of the shared runtime.
+static BLOCKING: Lazy<wait::Blocking> = Lazy::new(|| wait::Blocking::new(RUNTIME.handle().clone()));
+
 /// The runtime's worker threads: `QISCUS_WORKER_THREADS` when it is a positive number, else one
 /// per core (tokio's default). The workers drive the sockets and timers and run the async calls;
 /// blocking calls run on their callers' threads. On a 2-core machine one worker made blocking
@@ -124,14 +127,12 @@ where
     F: Future<Output = Result<T, Error>> + Send + 'static,
     T: Send + 'static,
 {
-    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        wait::block_on(RUNTIME.handle(), fut)
-    }))
-    .unwrap_or_else(|payload| {
-        Err(Error::Internal {
-            reason: panic_text(payload),
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| BLOCKING.block_on(fut)))
+        .unwrap_or_else(|payload| {
+            Err(Error::Internal {
+                reason: panic_text(payload),
+            })
         })
-    })
 }
 
 fn panic_text(payload: Box<dyn std::any::Any + Send>) -> String {
