@@ -137,18 +137,42 @@ def run_python(code: str) -> str:
 
 
 def test_import_loads_no_asyncio_and_no_unused_modules() -> None:
-    # asyncio (with ssl, socket, concurrent.futures) is loaded by the first async call, json by
-    # the first JSON value, typing (with re) by nothing the package does at run time; the
-    # generated code's unused imports are gone (uniffi-bindgen's Python patches).
+    # asyncio (with ssl, socket, concurrent.futures, and weakref for the loops' wakes) is loaded
+    # by the first async call, json by the first JSON value, datetime by the first Duration,
+    # typing (with re) by nothing the package does at run time; the generated code's unused
+    # imports are gone, threading's lock is _thread's, and the native readers are loaded without
+    # importlib (uniffi-bindgen's Python patches).
     loaded = run_python(
         """
         import sys
         import qiscus
-        heavy = ("asyncio", "ssl", "concurrent.futures", "dataclasses", "platform", "traceback", "json", "typing", "re")
+        heavy = ("asyncio", "ssl", "concurrent.futures", "dataclasses", "platform", "traceback", "json", "typing",
+                 "re", "datetime", "threading", "contextlib", "weakref", "importlib", "importlib.util", "warnings")
         print(sorted(m for m in heavy if m in sys.modules))
         """
     )
     assert loaded == "[]"
+
+
+def test_durations_work_when_qiscus_is_imported_before_datetime() -> None:
+    out = run_python(
+        """
+        import sys
+        import qiscus
+        from qiscus._native import qiscus_core as core
+        assert "datetime" not in sys.modules
+        conv = core._UniffiFfiConverterOptionalDuration
+        import datetime
+        value = datetime.timedelta(seconds=3, microseconds=250)
+        back = conv.lift(conv.lower(value))
+        assert core.datetime is datetime and core.Duration is datetime.timedelta
+        try:
+            core.NoSuchName
+        except AttributeError as e:
+            print(back == value, conv.lift(conv.lower(None)), e)
+        """
+    )
+    assert out == "True None module 'qiscus._native.qiscus_core' has no attribute 'NoSuchName'"
 
 
 def test_json_values_work_when_qiscus_is_imported_before_json() -> None:

@@ -12,9 +12,14 @@
 //!   decorator that makes `repr()` the record's `str()` — saving the `dataclasses` import and its
 //!   per-class code generation at import time;
 //! * `asyncio` (and with it ssl, socket and concurrent.futures) is imported by the first async
-//!   call instead of by `import qiscus`, `json` by the first JSON value, and `typing` (with `re`)
-//!   by the first run-time use of anything but the protocols' base, which its stand-in holds
+//!   call instead of by `import qiscus`, `json` by the first JSON value, `datetime` by the first
+//!   `Duration` ([`DURATION_ALIAS`]), `weakref` by the first async call too, and `typing` (with
+//!   `re`) by the first run-time use of anything but the protocols' base, which its stand-in holds
 //!   ([`LAZY_IMPORTS`]);
+//! * the handle maps' lock is `_thread`'s, so `threading` is not imported ([`THREADING`]), and the
+//!   unused `read_with_stream` goes with `contextlib` ([`READ_WITH_STREAM`]); the native readers'
+//!   module is loaded through the import system's frozen modules rather than `importlib`
+//!   (`speedups.rs`);
 //! * the imports of `platform` and `traceback`, which the generated code never uses (it reads
 //!   `sys.platform`), are dropped: they cost ~15 ms of module loading and regex compiling;
 //! * strings are read in one step ([`STRING_READ`]);
@@ -51,7 +56,7 @@ def dataclass(cls):
 
 /// Standard modules imported when first used rather than by `import qiscus`: the module, its
 /// stand-in's class, what importing it at once would cost, and what the stand-in holds itself.
-const LAZY_IMPORTS: [(&str, &str, &str, &str); 3] = [
+const LAZY_IMPORTS: [(&str, &str, &str, &str); 4] = [
     (
         "asyncio",
         "_UniffiLazyAsyncio",
@@ -62,6 +67,12 @@ const LAZY_IMPORTS: [(&str, &str, &str, &str); 3] = [
         "json",
         "_UniffiLazyJson",
         "json (its decoder, scanner and encoder: ~2 ms) is imported by the first JSON value's",
+        "",
+    ),
+    (
+        "datetime",
+        "_UniffiLazyDatetime",
+        "datetime (~3 ms, with math) is imported by the first Duration read or written, or",
         "",
     ),
     (
@@ -101,8 +112,23 @@ class {class}:
     )
 }
 
-/// Standard modules the generated code imports but never uses.
-const UNUSED_IMPORTS: [&str; 2] = ["platform", "traceback"];
+/// The generated alias of the `Duration` type, which would import `datetime` with the module, and
+/// ours: the same name, looked up when first used (the alias is not in `__all__`, and the
+/// annotations that name it are never evaluated).
+const DURATION_ALIAS: (&str, &str) = (
+    "\nDuration = datetime.timedelta\n",
+    "
+def __getattr__(name):
+    # qiscus: the alias `Duration = datetime.timedelta`, without importing datetime with the module.
+    if name == \"Duration\":
+        return datetime.timedelta
+    raise AttributeError(f\"module {__name__!r} has no attribute {name!r}\")
+",
+);
+
+/// Standard modules the generated code imports but never uses (`contextlib` once
+/// [`READ_WITH_STREAM`] is gone).
+const UNUSED_IMPORTS: [&str; 3] = ["platform", "traceback", "contextlib"];
 
 /// The generated string reader, and ours: one method of the stream (see [`RUST_BUFFER`]) reads
 /// the length and the bytes and decodes them.
@@ -197,7 +223,7 @@ const CONTINUATION: (&str, &str) = (
     # writes to its self-pipe, which lets the GIL go; the worker needs it back to return. Exit
     # (below) waits for such callbacks, since a thread that asks for the GIL once the interpreter
     # is finalizing is ended with pthread_exit, which aborts the process in Rust's frames.
-    me = threading.get_ident()
+    me = _thread.get_ident()
     _UNIFFI_CALLBACK_THREADS.add(me)
     try:
         eventloop.call_soon_threadsafe(_uniffi_set_future_result, future, poll_code)
@@ -245,14 +271,16 @@ const ASYNC_CALL: [(&str, &str); 3] = [
             if future is not None and not future.cancelled():
                 future.set_result(poll_code)
 
-import weakref
-_UNIFFI_LOOP_WAKES = weakref.WeakKeyDictionary()
+_UNIFFI_LOOP_WAKES = None  # a WeakKeyDictionary, made by the first async call
 _UNIFFI_NATIVE_CONTINUATION = None
 
 def _uniffi_loop_wakes(eventloop):
-    global _UNIFFI_NATIVE_CONTINUATION
+    global _UNIFFI_NATIVE_CONTINUATION, _UNIFFI_LOOP_WAKES
     if _UNIFFI_GLOBAL_EVENT_LOOP is not None or _uniffi_speedups is None:
         return None
+    if _UNIFFI_LOOP_WAKES is None:
+        import weakref
+        _UNIFFI_LOOP_WAKES = weakref.WeakKeyDictionary()
     try:
         wakes = _UNIFFI_LOOP_WAKES.get(eventloop)
     except TypeError:  # a loop that cannot be weakly referenced: the generated path
@@ -300,6 +328,32 @@ async def _uniffi_rust_call_async(",
     ),
 ];
 
+/// `threading` (~2 ms with `_weakrefset`) is imported by the generated code for its handle map's
+/// lock only (our continuation above takes the thread's id too): `_thread`, built into the
+/// interpreter, has both, and `threading.Lock` is `_thread.allocate_lock`.
+const THREADING: [(&str, &str); 2] = [
+    ("\nimport threading\n", "\nimport _thread\n"),
+    (
+        "        self._lock = threading.Lock()\n",
+        "        self._lock = _thread.allocate_lock()  # qiscus: threading's Lock, without importing threading\n",
+    ),
+];
+
+/// The generated buffer's `read_with_stream`, a `contextlib` generator for reading borrowed
+/// buffers, which none of the generated code calls: dropped, and `contextlib` (~1.2 ms) with it.
+const READ_WITH_STREAM: &str = "    @contextlib.contextmanager
+    def read_with_stream(self):
+        \"\"\"Context-manager to read a buffer using a _UniffiRustBufferStream.
+
+        This is like consume_with_stream, but doesn't free the buffer afterwards.
+        It should only be used with borrowed `_UniffiRustBuffer` data.
+        \"\"\"
+        s = _UniffiRustBufferStream.from_rust_buffer(self)
+        yield s
+        if s.remaining() != 0:
+            raise RuntimeError(f\"junk data left in buffer at end of read_with_stream {s.remaining()}\")
+";
+
 /// Patches every generated `.py` module in `dir`; returns the files patched.
 pub fn patch_dir(dir: &Path) -> Result<Vec<PathBuf>, String> {
     crate::patch_files(dir, "py", patch_module)
@@ -337,6 +391,24 @@ pub fn patch_module(source: &str) -> Result<String, String> {
     };
     let (source, records) = crate::records::patch_record_readers(&source)?;
     let mut source = crate::speedups::patch_speedups(&source, &records)?;
+    if source.contains(DURATION_ALIAS.0) {
+        source = replace_once(
+            &source,
+            DURATION_ALIAS.0,
+            DURATION_ALIAS.1,
+            "the Duration alias",
+        )?;
+    }
+    for (from, to) in THREADING {
+        source = replace_once(&source, from, to, "the threading import and lock")?;
+    }
+    if source.contains("threading.") {
+        return Err("the generated code uses threading for more than its lock".into());
+    }
+    source = replace_once(&source, READ_WITH_STREAM, "", "read_with_stream")?;
+    if source.contains("read_with_stream(") {
+        return Err("the generated code calls read_with_stream".into());
+    }
     for module in UNUSED_IMPORTS {
         source = drop_unused_import(&source, module)?;
     }
@@ -420,9 +492,17 @@ import asyncio
 import platform
 import json
 import typing
+import contextlib
+import threading
+import datetime
 
 class _UniffiRustBuffer(ctypes.Structure):
 {BUFFER_SCOPES}
+{READ_WITH_STREAM}
+class _UniffiHandleMap:
+    def __init__(self):
+        self._lock = threading.Lock()
+
 def _uniffi_rust_call_with_error(error_ffi_converter, fn, *args):
 {CALL_STATUS}    return fn(*args_with_error)
 
@@ -443,6 +523,9 @@ class _UniffiFfiConverterString:
 def _uniffi_load_indirect():
     if sys.platform == \"darwin\":
         pass
+
+# The Duration type.
+Duration = datetime.timedelta
 
 {CONTINUATION}
 {ASYNC_CALL}";
@@ -470,6 +553,7 @@ def _uniffi_load_indirect():
             .replace("{STRING_READER}\n", STRING_READ.0)
             .replace("{BUFFER_SCOPES}\n", BUFFER_SCOPES.0)
             .replace("{CALL_STATUS}", CALL_STATUS.0)
+            .replace("{READ_WITH_STREAM}", READ_WITH_STREAM)
             .replace("{CONTINUATION}", CONTINUATION.0)
             .replace("{ASYNC_CALL}", GENERATED_ASYNC_CALL)
     }
@@ -504,6 +588,19 @@ def _uniffi_load_indirect():
         assert!(out.contains("    call_status = _UniffiRustCallStatus()\n"));
         assert!(RUST_BUFFER.contains("class _UniffiConsumeScope:"));
         assert!(out.contains(CONTINUATION.1));
+        for gone in [
+            "import threading",
+            "threading.",
+            "import contextlib",
+            "contextlib.",
+        ] {
+            assert!(!out.contains(gone), "{gone}");
+        }
+        assert!(!out.contains("read_with_stream"));
+        assert!(out.contains("\nimport _thread\n"));
+        assert!(out.contains("datetime = _UniffiLazyDatetime()"));
+        assert!(out.contains(DURATION_ALIAS.1) && !out.contains(DURATION_ALIAS.0));
+        assert!(out.contains("        self._lock = _thread.allocate_lock()"));
         for (_, patched) in ASYNC_CALL {
             assert!(out.contains(patched));
         }
@@ -548,5 +645,22 @@ def _uniffi_load_indirect():
         assert!(patch_module(&callback)
             .unwrap_err()
             .contains("the continuation callback"));
+        // threading for more than the lock, a caller of read_with_stream, another use of
+        // contextlib: each is refused rather than left broken
+        let thread = format!("{}threading.Thread(target=print)\n", generated());
+        assert!(patch_module(&thread)
+            .unwrap_err()
+            .contains("threading for more than its lock"));
+        let reader = format!("{}    with buf.read_with_stream() as s:\n", generated());
+        assert!(patch_module(&reader)
+            .unwrap_err()
+            .contains("calls read_with_stream"));
+        let context = format!(
+            "{}@contextlib.contextmanager\ndef f():\n    yield\n",
+            generated()
+        );
+        assert!(patch_module(&context)
+            .unwrap_err()
+            .contains("contextlib import is used"));
     }
 }

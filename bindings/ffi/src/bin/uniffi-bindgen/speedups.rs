@@ -235,14 +235,16 @@ const LOADER: &str = "
 def _uniffi_load_speedups():
     if sys.implementation.name != \"cpython\" or os.environ.get(\"QISCUS_PURE_PYTHON\", \"\") not in (\"\", \"0\"):
         return None
-    import importlib.machinery
-    import importlib.util
+    # The import system's own modules, always loaded in CPython: what importlib.machinery and
+    # importlib.util hand out, without importing them (with warnings and contextlib: ~2 ms).
+    import _frozen_importlib as bootstrap
+    import _frozen_importlib_external as bootstrap_external
     name = __name__.rpartition(\".\")[0] + \"._speedups\"
     module = sys.modules.get(name)
     if module is None:
-        loader = importlib.machinery.ExtensionFileLoader(name, _UniffiLib._name)
+        loader = bootstrap_external.ExtensionFileLoader(name, _UniffiLib._name)
         try:
-            module = importlib.util.module_from_spec(importlib.util.spec_from_loader(name, loader))
+            module = bootstrap.module_from_spec(bootstrap.spec_from_loader(name, loader))
         except ImportError:
             return None
         loader.exec_module(module)
