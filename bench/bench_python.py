@@ -257,13 +257,13 @@ def run_threads(call: Callable[[], None], concurrency: int, duration: float) -> 
             errors.append(e)
 
     threads = [threading.Thread(target=worker, args=(lats[i],), daemon=True) for i in range(concurrency)]
-    for t in threads:
-        t.start()
+    for thread in threads:
+        thread.start()
     start = time.perf_counter()
     box["deadline"] = start + duration
     barrier.wait()
-    for t in threads:
-        t.join()
+    for thread in threads:
+        thread.join()
     elapsed = time.perf_counter() - start
     if errors:
         raise errors[0]
@@ -434,19 +434,31 @@ class RawHttp:
         return s
 
 
-def response_end(buf: bytes) -> int:
-    """Where the response in `buf` ends, or -1 while its head is incomplete; checks the status."""
-    head_end = buf.find(b"\r\n\r\n")
-    if head_end < 0:
-        return -1
-    head = buf[:head_end]
-    if not head.startswith(b"HTTP/1.1 200 "):
-        raise AssertionError(head[:200])
-    at = head.lower().find(b"\r\ncontent-length:")
-    if at < 0:
-        raise AssertionError(f"no Content-Length: {head[:200]!r}")
-    length = int(head[at + 17 : head.find(b"\r\n", at + 2) if head.find(b"\r\n", at + 2) > 0 else None])
-    return head_end + 4 + length
+class Response:
+    """One response's bytes as they arrive: `feed` says when the response is complete, checking
+    its status once the head is in."""
+
+    def __init__(self) -> None:
+        self.buf = b""
+        self.end = -1
+
+    def feed(self, more: bytes) -> bool:
+        if not more:
+            raise ConnectionError("the server closed the connection")
+        self.buf += more
+        if self.end < 0:
+            head_end = self.buf.find(b"\r\n\r\n")
+            if head_end < 0:
+                return False
+            head = self.buf[:head_end]
+            if not head.startswith(b"HTTP/1.1 200 "):
+                raise AssertionError(head[:200])
+            lines = head.lower().split(b"\r\n")
+            length = next((int(l[15:]) for l in lines if l.startswith(b"content-length:")), None)
+            if length is None:
+                raise AssertionError(f"no Content-Length: {head[:200]!r}")
+            self.end = head_end + 4 + length
+        return len(self.buf) >= self.end
 
 
 def floor(args: argparse.Namespace) -> List[Dict[str, Any]]:
@@ -467,15 +479,9 @@ def floor(args: argparse.Namespace) -> List[Dict[str, Any]]:
         def call_blocking(call: str) -> Callable[[], None]:
             def f() -> None:
                 sock.sendall(raw.request(call))
-                buf = sock.recv(262144)
-                end = response_end(buf)
-                while end < 0 or len(buf) < end:
-                    more = sock.recv(262144)
-                    if not more:
-                        raise ConnectionError("the server closed the connection")
-                    buf += more
-                    if end < 0:
-                        end = response_end(buf)
+                response = Response()
+                while not response.feed(sock.recv(262144)):
+                    pass
 
             return f
 
@@ -495,15 +501,9 @@ def floor(args: argparse.Namespace) -> List[Dict[str, Any]]:
             def call_async(call: str) -> Callable[[], Awaitable[None]]:
                 async def f() -> None:
                     await loop.sock_sendall(sock, raw.request(call))
-                    buf = await loop.sock_recv(sock, 262144)
-                    end = response_end(buf)
-                    while end < 0 or len(buf) < end:
-                        more = await loop.sock_recv(sock, 262144)
-                        if not more:
-                            raise ConnectionError("the server closed the connection")
-                        buf += more
-                        if end < 0:
-                            end = response_end(buf)
+                    response = Response()
+                    while not response.feed(await loop.sock_recv(sock, 262144)):
+                        pass
 
                 return f
 
@@ -607,7 +607,8 @@ def import_time(args: argparse.Namespace) -> Dict[str, Any]:
         imp.append(wall("import qiscus"))
     # -X importtime: the cumulative microseconds of the top-level `qiscus` import, and its
     # largest parts (median of a few runs).
-    cum, parts = [], {}
+    cum: List[int] = []
+    parts: Dict[str, List[int]] = {}
     for _ in range(5):
         err = subprocess.run([py, "-X", "importtime", "-c", "import qiscus"], capture_output=True, text=True, check=True).stderr
         for line in err.splitlines():
