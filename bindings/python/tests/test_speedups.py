@@ -20,6 +20,7 @@ import re
 import select
 import subprocess
 import sys
+import threading
 from contextlib import contextmanager
 from typing import Any, Callable, Dict, Iterator, List, Tuple
 
@@ -407,9 +408,11 @@ def test_the_wake_channel_holds_one_byte_while_wakes_wait() -> None:
     speedups = core._uniffi_speedups
     wake = ffi_module._UNIFFI_RUST_FUTURE_CONTINUATION_CALLBACK(speedups.continuation_address())
     a, b = speedups.Channel(), speedups.Channel()
-    keys = [a.key() for _ in range(3)]
     other = b.key()
+    keys = [a.key() for _ in range(3)]
     assert len(set(keys + [other])) == 4
+    # no wake yet; taking the key made last also ends its poll on this thread (see the next test)
+    assert a.take(keys[2]) is None
     assert not readable(a.fileno()) and a.drain() == [] and a.take(keys[0]) is None
     wake(keys[0], 1)  # what a runtime worker calls, here on this thread
     wake(keys[1], 0)
@@ -430,6 +433,37 @@ def test_the_wake_channel_holds_one_byte_while_wakes_wait() -> None:
     wake(stale, 0)
     c = speedups.Channel()
     assert c.take(stale) is None and c.drain() == [] and not readable(c.fileno())
+
+
+def test_a_wake_inside_the_poll_on_this_thread_skips_the_socket() -> None:
+    speedups = core._uniffi_speedups
+    wake = ffi_module._UNIFFI_RUST_FUTURE_CONTINUATION_CALLBACK(speedups.continuation_address())
+    a = speedups.Channel()
+    # a ready future's poll calls its continuation on the polling thread: kept for take()
+    key = a.key()
+    wake(key, 0)
+    assert not readable(a.fileno()) and a.drain() == []
+    assert a.take(key) == 0
+    assert a.take(key) is None and not readable(a.fileno())
+    # the same key woken from another thread (a runtime worker) goes through the socket
+    key = a.key()
+    worker = threading.Thread(target=wake, args=(key, 1))
+    worker.start()
+    worker.join()
+    assert readable(a.fileno())
+    assert a.take(key) == 1 and not readable(a.fileno())
+    # only the key polled last is kept inline; an earlier one's wake is queued
+    first, second = a.key(), a.key()
+    wake(first, 1)
+    assert readable(a.fileno())
+    wake(second, 0)
+    assert a.take(second) == 0 and readable(a.fileno())
+    assert a.take(first) == 1 and not readable(a.fileno())
+    # once taken, a late wake of the key on this thread is queued, never lost
+    key = a.key()
+    assert a.take(key) is None
+    wake(key, 0)
+    assert readable(a.fileno()) and a.drain() == [(key, 0)] and not readable(a.fileno())
 
 
 EXIT_SCRIPT = """

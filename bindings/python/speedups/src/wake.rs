@@ -16,7 +16,13 @@
 //!
 //! The socket holds exactly one byte while the queue is not empty and none otherwise (both are
 //! changed under the queue's lock), so no wake-up is lost or left over.
+//!
+//! A future that is ready when polled calls its continuation inside the poll, on the loop's own
+//! thread (every async call's last poll does). [`Channel::key`] marks its key as the one polled on
+//! this thread next; a wake for that key given on this thread before [`Channel::take`] is kept in
+//! a thread-local slot instead of the queue, so the ready poll writes and reads no byte.
 
+use std::cell::Cell;
 use std::io::{Read, Write};
 use std::os::fd::AsRawFd;
 use std::os::unix::net::UnixStream;
@@ -32,6 +38,9 @@ const SLOT_SHIFT: u32 = 40;
 
 /// The count of keys made.
 static NEXT_KEY: AtomicU64 = AtomicU64::new(0);
+
+/// The count of channels made: a channel's serial, unlike its slot, is never reused.
+static NEXT_SERIAL: AtomicU64 = AtomicU64::new(0);
 
 /// The channels, by slot; a slot is reused once its channel is gone.
 static CHANNELS: Lazy<RwLock<Vec<Weak<Inner>>>> = Lazy::new(|| RwLock::new(Vec::new()));
@@ -58,9 +67,25 @@ impl Inner {
     }
 }
 
-/// The continuation callback of every async call whose loop has a channel: queues the wake on the
-/// channel that `key` names. Never takes the GIL and never unwinds.
+thread_local! {
+    /// The key this thread is about to poll ([`Channel::key`]), its channel's serial, and the
+    /// poll code its continuation gave inside that poll, on this thread.
+    static INLINE: Cell<Option<(u64, u64, Option<i8>)>> = const { Cell::new(None) };
+}
+
+/// The continuation callback of every async call whose loop has a channel: keeps the wake for
+/// [`Channel::take`] when it comes inside the poll of the key on this thread, else queues it on
+/// the channel that `key` names. Never takes the GIL and never unwinds.
 pub extern "C" fn continuation(key: u64, poll_code: i8) {
+    if INLINE.with(|inline| match inline.get() {
+        Some((armed, serial, None)) if armed == key => {
+            inline.set(Some((key, serial, Some(poll_code))));
+            true
+        }
+        _ => false,
+    }) {
+        return;
+    }
     let slot = (key >> SLOT_SHIFT) as usize;
     let inner = CHANNELS
         .read()
@@ -82,6 +107,7 @@ pub extern "C" fn continuation(key: u64, poll_code: i8) {
 pub struct Channel {
     inner: Arc<Inner>,
     slot: u64,
+    serial: u64,
 }
 
 #[pymethods]
@@ -110,6 +136,7 @@ impl Channel {
         Ok(Channel {
             inner,
             slot: slot as u64,
+            serial: NEXT_SERIAL.fetch_add(1, Ordering::Relaxed),
         })
     }
 
@@ -118,15 +145,27 @@ impl Channel {
         self.inner.reader.as_raw_fd()
     }
 
-    /// A new key of this channel, for one poll of one future.
+    /// A new key of this channel, for one poll of one future, which this thread makes next: until
+    /// [`Channel::take`] of the key, a wake for it on this thread is kept out of the socket.
     fn key(&self) -> u64 {
         let n = NEXT_KEY.fetch_add(1, Ordering::Relaxed);
-        (self.slot << SLOT_SHIFT) | (n & ((1 << SLOT_SHIFT) - 1))
+        let key = (self.slot << SLOT_SHIFT) | (n & ((1 << SLOT_SHIFT) - 1));
+        INLINE.with(|inline| inline.set(Some((key, self.serial, None))));
+        key
     }
 
-    /// Takes the poll code queued for `key`, if its wake has come (the future was ready when
-    /// polled: the callback ran inside the poll, on this thread).
+    /// Takes the poll code of `key`'s wake, if it has come: given inside the poll on this thread
+    /// (the future was ready when polled), or queued from another thread.
     fn take(&self, key: u64) -> Option<i8> {
+        if let Some(code) = INLINE.with(|inline| match inline.get() {
+            Some((armed, serial, code)) if armed == key && serial == self.serial => {
+                inline.set(None);
+                code
+            }
+            _ => None,
+        }) {
+            return Some(code);
+        }
         let mut queue = self.inner.queue();
         let at = queue.iter().position(|&(k, _)| k == key)?;
         let (_, code) = queue.remove(at);
