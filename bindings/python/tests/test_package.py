@@ -154,6 +154,35 @@ def test_import_loads_no_asyncio_and_no_unused_modules() -> None:
     assert loaded == "[]"
 
 
+def test_ffi_functions_get_their_types_on_first_use() -> None:
+    # uniffi-bindgen's lazy_ffi patch: `import qiscus` looks up no FFI function beyond the two it
+    # calls (the contract version, the listener's vtable), and each is typed before it is seen.
+    out = run_python(
+        """
+        from qiscus._native import qiscus as m
+        lib = m._UniffiLib
+        print(sorted(n for n in vars(lib) if not n.startswith("_")))
+        import qiscus
+        qiscus.new_unique_temp_id()
+        f = vars(lib)["uniffi_qiscus_ffi_fn_func_new_unique_temp_id"]
+        print((tuple(f.argtypes), f.restype) == m._UNIFFI_FFI_DECLARATIONS[f.__name__])
+        """
+    )
+    assert out.splitlines() == [
+        "['ffi_qiscus_ffi_uniffi_contract_version', 'uniffi_qiscus_ffi_fn_init_callback_vtable_backupprogresslistener']",
+        "True",
+    ]
+    # every declared function exists in the library, with the declared types once looked up
+    for module in (generated_client, generated_core):
+        table = module._UNIFFI_FFI_DECLARATIONS
+        assert len(table) >= (200 if module is generated_client else 5)
+        for name, (argtypes, restype) in table.items():
+            func = getattr(module._UniffiLib, name)
+            assert (tuple(func.argtypes), func.restype) == (argtypes, restype), name
+    with pytest.raises(AttributeError):
+        generated_client._UniffiLib.uniffi_qiscus_ffi_fn_no_such_function  # noqa: B018
+
+
 def test_durations_work_when_qiscus_is_imported_before_datetime() -> None:
     out = run_python(
         """

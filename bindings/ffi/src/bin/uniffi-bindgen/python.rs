@@ -22,6 +22,8 @@
 //!   (`speedups.rs`);
 //! * the imports of `platform` and `traceback`, which the generated code never uses (it reads
 //!   `sys.platform`), are dropped: they cost ~15 ms of module loading and regex compiling;
+//! * the FFI functions are looked up and given their types on first use, not at import
+//!   ([`crate::lazy_ffi`]);
 //! * strings are read in one step ([`STRING_READ`]);
 //! * the scopes around every lift and lower of a buffer are small classes instead of `contextlib`
 //!   generators ([`BUFFER_SCOPES`]), and call statuses are made zero-filled ([`CALL_STATUS`]).
@@ -389,6 +391,7 @@ pub fn patch_module(source: &str) -> Result<String, String> {
     } else {
         source
     };
+    let source = crate::lazy_ffi::patch_ffi_declarations(&source)?;
     let (source, records) = crate::records::patch_record_readers(&source)?;
     let mut source = crate::speedups::patch_speedups(&source, &records)?;
     if source.contains(DURATION_ALIAS.0) {
