@@ -187,38 +187,44 @@ _uniffi_check_contract_api_version(_UniffiLib)
 
     #[test]
     fn refuses_declarations_of_another_shape() {
-        let half = GENERATED.replace("_UniffiLib.x_checksum.restype = ctypes.c_uint16\n", "");
-        assert!(patch_ffi_declarations(&half)
-            .unwrap_err()
-            .contains("x_checksum lacks"));
-        let twice = GENERATED.replace(
-            "_UniffiLib.x_init_callback.restype = None\n",
-            "_UniffiLib.x_init_callback.restype = None\n_UniffiLib.x_init_callback.restype = None\n",
-        );
-        assert!(patch_ffi_declarations(&twice)
-            .unwrap_err()
-            .contains("declared twice"));
-        let other = GENERATED.replace(
-            "_UniffiLib.x_checksum.restype",
-            "_UniffiLib.x_checksum.errcheck",
-        );
-        assert!(patch_ffi_declarations(&other)
-            .unwrap_err()
-            .contains("changed shape"));
-        let items = GENERATED.replace("    ctypes.c_uint64,\n", "    ctypes.c_uint64\n");
-        assert!(patch_ffi_declarations(&items)
-            .unwrap_err()
-            .contains("argument types of ffi_x_rustbuffer_alloc changed shape"));
-        let used = GENERATED.replace(
-            "        (\"clone\", _CALLBACK),\n",
-            "        (\"clone\", _UniffiLib.x_clone),\n",
-        );
-        assert!(patch_ffi_declarations(&used)
-            .unwrap_err()
-            .contains("uses the library"));
-        let loader = GENERATED.replace("ctypes.cdll.LoadLibrary(path)", "ctypes.CDLL(path)");
-        assert!(patch_ffi_declarations(&loader)
-            .unwrap_err()
-            .contains("library's loading"));
+        let twice = "_UniffiLib.x_init_callback.restype = None\n".repeat(2);
+        // (what the generated code reads, what it reads instead, the error's words)
+        let cases = [
+            (
+                "_UniffiLib.x_checksum.restype = ctypes.c_uint16\n",
+                "",
+                "x_checksum lacks",
+            ),
+            (
+                "_UniffiLib.x_init_callback.restype = None\n",
+                twice.as_str(),
+                "declared twice",
+            ),
+            (
+                "_UniffiLib.x_checksum.restype",
+                "_UniffiLib.x_checksum.errcheck",
+                "changed shape",
+            ),
+            (
+                "    ctypes.c_uint64,\n",
+                "    ctypes.c_uint64\n",
+                "argument types of ffi_x_rustbuffer_alloc changed shape",
+            ),
+            (
+                "(\"clone\", _CALLBACK)",
+                "(\"clone\", _UniffiLib.x_clone)",
+                "uses the library",
+            ),
+            (
+                "ctypes.cdll.LoadLibrary(path)",
+                "ctypes.CDLL(path)",
+                "library's loading",
+            ),
+        ];
+        for (from, to, error) in cases {
+            assert!(GENERATED.contains(from), "{from}");
+            let err = patch_ffi_declarations(&GENERATED.replacen(from, to, 1)).unwrap_err();
+            assert!(err.contains(error), "{from:?} -> {to:?}: {err}");
+        }
     }
 }
