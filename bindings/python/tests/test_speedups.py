@@ -404,9 +404,14 @@ def readable(fd: int) -> bool:
     return bool(select.select([fd], [], [], 0)[0])
 
 
+def native_wake() -> Any:
+    """The native continuation as ctypes calls it: what a runtime worker (or a ready poll) calls."""
+    return ffi_module._UNIFFI_RUST_FUTURE_CONTINUATION_CALLBACK(core._uniffi_speedups.continuation_address())
+
+
 def test_the_wake_channel_holds_one_byte_while_wakes_wait() -> None:
     speedups = core._uniffi_speedups
-    wake = ffi_module._UNIFFI_RUST_FUTURE_CONTINUATION_CALLBACK(speedups.continuation_address())
+    wake = native_wake()
     a, b = speedups.Channel(), speedups.Channel()
     other = b.key()
     keys = [a.key() for _ in range(3)]
@@ -437,7 +442,7 @@ def test_the_wake_channel_holds_one_byte_while_wakes_wait() -> None:
 
 def test_a_wake_inside_the_poll_on_this_thread_skips_the_socket() -> None:
     speedups = core._uniffi_speedups
-    wake = ffi_module._UNIFFI_RUST_FUTURE_CONTINUATION_CALLBACK(speedups.continuation_address())
+    wake = native_wake()
     a = speedups.Channel()
     # a ready future's poll calls its continuation on the polling thread: kept for take()
     key = a.key()
