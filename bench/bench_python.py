@@ -1,4 +1,5 @@
-"""Comparison b and d: the `qiscus` Python package against requests / httpx, its import time and RSS.
+"""Comparisons b and d: the `qiscus` Python package against requests / httpx, its import time and RSS;
+the Python clients of f (the floor) and g (the package alone at concurrency 1).
 
 Run by bench/run.py with the bench venv's interpreter; each mode prints one JSON document.
 
@@ -6,6 +7,7 @@ Run by bench/run.py with the bench venv's interpreter; each mode prints one JSON
     python bench_python.py rss --url URL --room N --side qiscus-blocking|qiscus-async|requests|httpx [--calls 10000]
     python bench_python.py import-time [--runs 20]
     python bench_python.py floor --url URL --room N [--secs 1] [--only CALL] [--forms blocking,async]
+    python bench_python.py latency --url URL --room N [--secs 1] [--only CALL] [--forms blocking,async]
 
 Fairness rules (the same for every pair):
 * the same requests: method, path, query or JSON body (a fresh unique_temp_id per posted comment
@@ -461,6 +463,14 @@ class Response:
         return len(self.buf) >= self.end
 
 
+def c1_row(form: str, call: str, n: int, secs: float, lat: List[float]) -> Dict[str, Any]:
+    """One slice of one client at concurrency 1 (modes floor and latency), for run.py to pool."""
+    s = Sample()
+    s.add(n, secs, lat)
+    return {"form": form, "call": call, "calls_per_s": s.rate(), "p50_ms": s.pct_ms(0.5),
+            "p99_ms": s.pct_ms(0.99), "calls": s.calls}
+
+
 def floor(args: argparse.Namespace) -> List[Dict[str, Any]]:
     raw = RawHttp(args.url, args.room)
     calls = [c for c in CALLS if not args.only or c == args.only]
@@ -468,10 +478,7 @@ def floor(args: argparse.Namespace) -> List[Dict[str, Any]]:
     rows: List[Dict[str, Any]] = []
 
     def result(form: str, call: str, n: int, secs: float, lat: List[float]) -> None:
-        s = Sample()
-        s.add(n, secs, lat)
-        rows.append({"form": form, "call": call, "calls_per_s": s.rate(), "p50_ms": s.pct_ms(0.5),
-                     "p99_ms": s.pct_ms(0.99), "calls": s.calls})
+        rows.append(c1_row(form, call, n, secs, lat))
 
     if "blocking" in forms:
         sock = raw.socket()
@@ -514,6 +521,36 @@ def floor(args: argparse.Namespace) -> List[Dict[str, Any]]:
             sock.close()
 
         asyncio.run(main())
+    return rows
+
+
+# ---------------------------------------------------------------------------------------------
+# the latency target (section g): the package alone at concurrency 1, for run.py to alternate with
+# the Rust core in the same window
+
+
+def latency(args: argparse.Namespace) -> List[Dict[str, Any]]:
+    import qiscus
+
+    calls = [c for c in CALLS if not args.only or c == args.only]
+    forms = args.forms.split(",")
+    rows: List[Dict[str, Any]] = []
+    client = qiscus.Client(APP_ID, SECRET, base_url=args.url)
+    if "blocking" in forms:
+        ours = ours_blocking(client, args.room)
+        for call in calls:
+            run_threads(ours[call], 1, 0.3)
+            rows.append(c1_row("blocking", call, *run_threads(ours[call], 1, args.secs)))
+    if "async" in forms:
+
+        async def main() -> None:
+            ours_a = ours_async(client, args.room)
+            for call in calls:
+                await run_tasks(ours_a[call], 1, 0.3)
+                rows.append(c1_row("asyncio", call, *await run_tasks(ours_a[call], 1, args.secs)))
+
+        asyncio.run(main())
+    client.shutdown()
     return rows
 
 
@@ -632,7 +669,7 @@ def import_time(args: argparse.Namespace) -> Dict[str, Any]:
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("mode", choices=["clients", "rss", "import-time", "floor"])
+    ap.add_argument("mode", choices=["clients", "rss", "import-time", "floor", "latency"])
     ap.add_argument("--url")
     ap.add_argument("--room", type=int, default=1)
     ap.add_argument("--secs", type=float, default=2.0)
@@ -649,6 +686,8 @@ def main() -> None:
         out = rss(args)
     elif args.mode == "floor":
         out = floor(args)
+    elif args.mode == "latency":
+        out = latency(args)
     else:
         out = import_time(args)
     json.dump(out, sys.stdout, indent=1)

@@ -10,6 +10,8 @@ client comparison, and a seeded `qiscus-emulator` to show the emulator's own cap
   d  `import qiscus` time and RSS after 10,000 calls        (bench_python.py import-time / rss)
   f  the floor: the least any Python client pays per call at concurrency 1 (raw sockets, no HTTP
      library, no JSON; blocking and asyncio), alternated with the Rust core (bench_python.py floor)
+  g  the latency target side by side: the package at concurrency 1, blocking and asyncio,
+     alternated with the Rust core and the floor in the same window (bench_python.py latency)
 
 then prints one table and writes results.json. Only the standard library is used here.
 """
@@ -87,7 +89,10 @@ def wrk(url: str, call: str, room: int, conns: int, secs: float) -> Dict[str, An
     argv = ["wrk", f"-t{threads}", f"-c{conns}", f"-d{max(1, round(secs))}s", "--latency",
             "-s", os.path.join(HERE, "wrk.lua"), url, "--", call, str(room)]
     out = subprocess.run(argv, capture_output=True, text=True, check=True).stdout
-    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    found = re.search(r"Requests/sec:\s+([\d.]+)", out)
+    if found is None:
+        raise RuntimeError(f"wrk printed no Requests/sec: {out[-500:]!r}")
+    rate = float(found.group(1))
     pct = dict(re.findall(r"^\s+(50|99)%\s+(\S+)", out, re.M))
     bad = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
     sock = re.search(r"Socket errors:.*", out)
@@ -131,37 +136,51 @@ def ceiling(fixed: Server, emulator: Optional[Server], secs: float) -> List[Dict
 # f: the floor
 
 
-def floor(bench_bin: str, python: str, fixed: Server, secs: float, rounds: int) -> List[Dict[str, Any]]:
-    """Per call, `rounds` alternations of the Rust core alone and the raw-socket Python clients
-    (bench_python.py floor), `secs` split between them: one row per form, the floor as "ours" and
-    the core as the peer, p50s the median of the rounds' p50s."""
+# What sections f and g alternate with the Rust core: the bench_python.py mode, the row's name
+# and its "ours" for each form.
+C1_CLIENTS = {
+    "f": ("floor", "floor: python raw socket ({form}) vs rust core", "Python raw socket, {form} (transport only)"),
+    "g": ("latency", "latency: python {form} vs rust core", "qiscus ({form})"),
+}
+
+
+def concurrency_1(bench_bin: str, python: str, fixed: Server, secs: float, rounds: int,
+                  sections: List[str]) -> List[Dict[str, Any]]:
+    """Sections f and g in one window: per call, `rounds` alternations of the Rust core alone, the
+    raw-socket Python clients (f, bench_python.py floor) and the package itself (g, bench_python.py
+    latency), each in its own process, `secs` split between the rounds. One row per section and
+    form, the Python client as "ours" and the core as the peer; p50s are the median of the rounds'
+    p50s, so g's ratio of p50s is the latency target measured side by side."""
     rows = []
     slice_s = secs / rounds
     for call in CALLS:
         core: List[Dict[str, Any]] = []
-        raw: Dict[str, List[Dict[str, Any]]] = {"blocking": [], "asyncio": []}
+        clients: Dict[Tuple[str, str], List[Dict[str, Any]]] = {}
         for _ in range(rounds):
             core += run_json([bench_bin, "rust", "--url", fixed.url, "--room", str(fixed.room), "--secs", str(slice_s),
                               "--rounds", "1", "--only", call, "--side", "ours", "--concurrency", "1"])
-            for r in run_json([python, os.path.join(HERE, "bench_python.py"), "floor", "--url", fixed.url,
-                               "--room", str(fixed.room), "--secs", str(slice_s), "--only", call]):
-                raw[r["form"]].append(r)
+            for section in sections:
+                for r in run_json([python, os.path.join(HERE, "bench_python.py"), C1_CLIENTS[section][0],
+                                   "--url", fixed.url, "--room", str(fixed.room), "--secs", str(slice_s),
+                                   "--only", call]):
+                    clients.setdefault((section, r["form"]), []).append(r)
 
         def rate(samples: List[Dict[str, Any]], calls: str, per_s: str) -> float:
-            return sum(x[calls] for x in samples) / sum(x[calls] / x[per_s] for x in samples)
+            return float(sum(x[calls] for x in samples) / sum(x[calls] / x[per_s] for x in samples))
 
         def median(samples: List[Dict[str, Any]], key: str) -> float:
-            return sorted(x[key] for x in samples)[len(samples) // 2]
+            return float(sorted(x[key] for x in samples)[len(samples) // 2])
 
         core_rate = rate(core, "ours_calls", "ours_calls_per_s")
-        for form, samples in raw.items():
+        for (section, form), samples in clients.items():
+            _, name, ours = C1_CLIENTS[section]
             r = {
-                "name": f"floor: python raw socket ({form}) vs rust core: {call} c=1",
-                "section": "f",
+                "name": f"{name.format(form=form)}: {call} c=1",
+                "section": section,
                 "form": form,
                 "call": call,
                 "concurrency": 1,
-                "ours": f"Python raw socket, {form} (transport only)",
+                "ours": ours.format(form=form),
                 "peer": "qiscus::Client (Rust core)",
                 "ours_calls_per_s": rate(samples, "calls", "calls_per_s"),
                 "peer_calls_per_s": core_rate,
@@ -212,8 +231,11 @@ def targets(rows: List[Dict[str, Any]], imp: Optional[Dict[str, Any]], kotlin_do
           [(r["name"], r["ratio"]) for r in find(rows, section="b", form="blocking")], lambda v: v >= 2)
     check("Python asyncio >= 2x httpx at concurrency 64", "ratio >= 2",
           [(r["name"], r["ratio"]) for r in find(rows, section="b", form="asyncio", concurrency=64)], lambda v: v >= 2)
-    lat = []
-    for form in ("blocking", "asyncio"):
+    # Section g measures the package and the core side by side; without it, sections b and a
+    # (minutes apart, so a change of load between them moves the ratio).
+    lat = [(f"python {r['form']} {r['call']} c=1 p50 / rust core p50 (same window)", r["p50_ms"] / r["peer_p50_ms"])
+           for r in find(rows, section="g")]
+    for form in ("blocking", "asyncio") if not lat else ():
         for call in CALLS:
             py = find(rows, section="b", form=form, call=call, concurrency=1)
             rs = find(rows, section="a", call=call, concurrency=1)
@@ -254,6 +276,7 @@ def table(rows: List[Dict[str, Any]]) -> str:
         "b": "b. Python package vs requests.Session / httpx.AsyncClient            [fixed server]",
         "c": "c. Kotlin package vs java.net.http.HttpClient + Jackson               [fixed server]",
         "f": "f. floor: Python raw sockets (transport only) vs the Rust core, c=1   [fixed server]",
+        "g": "g. latency: the Python package vs the Rust core, c=1, alternated   [fixed server]",
     }
     for r in rows:
         if r["section"] != section:
@@ -297,7 +320,7 @@ def main() -> int:
     ap.add_argument("--kotlin-classpath", default=os.path.join(HERE, "kotlin", "target", "bench-classpath.txt"),
                     help="file holding the Kotlin bench's classpath (written by run.sh)")
     ap.add_argument("--kotlin-note", default="", help="said about the Kotlin package's build (run.sh)")
-    ap.add_argument("--sections", default="e,a,b,c,d,f")
+    ap.add_argument("--sections", default="e,a,b,c,d,f,g")
     ap.add_argument("--out", default=os.path.join(HERE, "results.json"))
     args = ap.parse_args()
     sections = set(args.sections.split(","))
@@ -358,9 +381,11 @@ def main() -> int:
                               "--room", str(fixed.room), "--secs", str(args.secs), "--rounds", str(args.rounds)]))
         kotlin_done = True
 
-    def section_f() -> None:
-        log("f. floor: Python raw sockets vs the Rust core, concurrency 1")
-        rows.extend(floor(bench_bin, args.python, fixed, args.secs, max(args.rounds, 3)))
+    def section_fg() -> None:
+        chosen = sorted(sections & set(C1_CLIENTS))
+        log(f"{'+'.join(chosen)}. concurrency 1: {' and '.join(C1_CLIENTS[c][0] for c in chosen)} vs the Rust core, "
+            "alternated")
+        rows.extend(concurrency_1(bench_bin, args.python, fixed, args.secs, max(args.rounds, 3), chosen))
 
     def section_d() -> None:
         log("d. Python: import time and RSS after 10,000 calls")
@@ -379,8 +404,8 @@ def main() -> int:
     try:
         log(f"fixed-response server: {fixed.url} (room {fixed.room})")
         for name, fn in (("e", section_e), ("a", section_a), ("b", section_b), ("c", section_c), ("d", section_d),
-                         ("f", section_f)):
-            if name not in sections:
+                         ("fg", section_fg)):
+            if not sections & set(name):
                 continue
             section_load[name] = loadavg()
             t = time.time()
@@ -402,7 +427,7 @@ def main() -> int:
                 r["ceiling_calls_per_s"] = c[0]["ours_calls_per_s"]
                 r["ours_fraction_of_ceiling"] = r["ours_calls_per_s"] / c[0]["ours_calls_per_s"]
                 r["peer_fraction_of_ceiling"] = r["peer_calls_per_s"] / c[0]["ours_calls_per_s"]
-    order = {"e": 0, "a": 1, "b": 2, "c": 3, "f": 4}
+    order = {"e": 0, "a": 1, "b": 2, "c": 3, "f": 4, "g": 5}
     rows.sort(key=lambda r: order[r["section"]])
 
     load_end = loadavg()

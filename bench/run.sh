@@ -12,6 +12,8 @@
 #   d  `import qiscus` time (median of 20 fresh interpreters) and RSS after 10,000 calls
 #   f  the floor: raw-socket Python clients (no HTTP library, no JSON), blocking and asyncio, at
 #      concurrency 1, alternated with the Rust core: the least any Python client pays per call
+#   g  the latency target side by side: the Python package at concurrency 1, alternated with the
+#      Rust core and the floor in the same rounds
 #
 # Every client comparison runs against the fixed-response server (it serves the emulator's own
 # answers, captured at its start, so the client's cost dominates and no state grows); ours and
