@@ -476,10 +476,6 @@ def floor(args: argparse.Namespace) -> List[Dict[str, Any]]:
     calls = [c for c in CALLS if not args.only or c == args.only]
     forms = args.forms.split(",")
     rows: List[Dict[str, Any]] = []
-
-    def result(form: str, call: str, n: int, secs: float, lat: List[float]) -> None:
-        rows.append(c1_row(form, call, n, secs, lat))
-
     if "blocking" in forms:
         sock = raw.socket()
 
@@ -495,7 +491,7 @@ def floor(args: argparse.Namespace) -> List[Dict[str, Any]]:
         for call in calls:
             f = call_blocking(call)
             run_threads(f, 1, 0.3)
-            result("blocking", call, *run_threads(f, 1, args.secs))
+            rows.append(c1_row("blocking", call, *run_threads(f, 1, args.secs)))
         sock.close()
 
     if "async" in forms:
@@ -517,7 +513,7 @@ def floor(args: argparse.Namespace) -> List[Dict[str, Any]]:
             for call in calls:
                 f = call_async(call)
                 await run_tasks(f, 1, 0.3)
-                result("asyncio", call, *await run_tasks(f, 1, args.secs))
+                rows.append(c1_row("asyncio", call, *await run_tasks(f, 1, args.secs)))
             sock.close()
 
         asyncio.run(main())
