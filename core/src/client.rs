@@ -12,6 +12,9 @@ use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use serde_json::Value;
 
+use once_cell::sync::OnceCell;
+
+use crate::blocking_io::{self, BlockingHttp};
 use crate::endpoints::{Endpoint, Method, Retry};
 use crate::error::{excerpt, Error, Result};
 use crate::retry::{RetryBudget, RetryPolicy};
@@ -199,6 +202,16 @@ impl ClientBuilder {
 pub struct Client {
     inner: Arc<Inner>,
     timeout: Duration,
+    io: Io,
+}
+
+/// Where a client's calls do their network I/O.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Io {
+    /// On the tokio runtime that polls them (the default).
+    Runtime,
+    /// On the thread that polls them, with blocking sockets ([`Client::with_blocking_io`]).
+    CallingThread,
 }
 
 struct Inner {
@@ -215,6 +228,11 @@ struct Inner {
     retry: RetryPolicy,
     budget: RetryBudget,
     max_response_bytes: u64,
+    connect_timeout: Duration,
+    /// The `QISCUS_SDK_APP_ID` and `QISCUS_SDK_SECRET` headers, for the blocking I/O.
+    credentials: (HeaderValue, HeaderValue),
+    /// The blocking I/O of [`Client::with_blocking_io`], made on its first call.
+    blocking: OnceCell<BlockingHttp>,
 }
 
 impl fmt::Debug for Client {
@@ -224,6 +242,7 @@ impl fmt::Debug for Client {
             .field("app_id", &self.inner.app_id)
             .field("secret", &self.inner.secret)
             .field("timeout", &self.timeout)
+            .field("io", &self.io)
             .field("retry", &self.inner.retry)
             .finish()
     }
@@ -326,14 +345,12 @@ impl Client {
                 reason: "contains characters that cannot be sent in a header".into(),
             })?;
         secret.set_sensitive(true);
-        headers.insert("QISCUS_SDK_SECRET", secret);
-        headers.insert(
-            "QISCUS_SDK_APP_ID",
-            HeaderValue::from_str(config.app_id.trim()).map_err(|_| Error::Config {
-                field: "app_id".into(),
-                reason: "contains characters that cannot be sent in a header".into(),
-            })?,
-        );
+        let app_id = HeaderValue::from_str(config.app_id.trim()).map_err(|_| Error::Config {
+            field: "app_id".into(),
+            reason: "contains characters that cannot be sent in a header".into(),
+        })?;
+        headers.insert("QISCUS_SDK_SECRET", secret.clone());
+        headers.insert("QISCUS_SDK_APP_ID", app_id.clone());
         headers.insert(USER_AGENT, HeaderValue::from_static(USER_AGENT_STRING));
 
         let build = |headers: HeaderMap| {
@@ -368,8 +385,12 @@ impl Client {
                 budget: RetryBudget::new(config.retry.budget_tokens, config.retry.budget_ratio),
                 retry: config.retry,
                 max_response_bytes: config.max_response_bytes,
+                connect_timeout: config.connect_timeout,
+                credentials: (app_id, secret),
+                blocking: OnceCell::new(),
             }),
             timeout: config.timeout,
+            io: Io::Runtime,
         })
     }
 
@@ -378,6 +399,30 @@ impl Client {
         Client {
             inner: self.inner.clone(),
             timeout,
+            io: self.io,
+        }
+    }
+
+    /// A clone (sharing settings and the retry budget) whose API calls do their network I/O on
+    /// the thread that polls them, with blocking sockets, over a pool of keep-alive connections
+    /// that all such clones of this client share. Downloads and file uploads still go through
+    /// the runtime.
+    ///
+    /// It is for a thread that waits for each call anyway: the bindings' blocking calls poll a
+    /// call on the caller's own thread, and this spares them the hand-offs between that thread
+    /// and the runtime's workers (three or more wake-ups per call, which on a fast network cost
+    /// as much as the rest of the call). The retries, timeouts, size limit and errors are the
+    /// same as the default client's; the connections speak HTTP/1.1.
+    ///
+    /// Its calls block whatever thread polls them: never await them on an async runtime's
+    /// worker threads (a `tokio::spawn`ed task, an `async fn main`), where they would stall
+    /// every other task of that worker. Poll them with a blocking executor on a thread of their
+    /// own (`Handle::block_on` from a plain thread, inside a runtime so that retries can sleep).
+    pub fn with_blocking_io(&self) -> Client {
+        Client {
+            inner: self.inner.clone(),
+            timeout: self.timeout,
+            io: Io::CallingThread,
         }
     }
 
@@ -533,6 +578,8 @@ impl Client {
         self.inner.urls.get(ep.path).cloned()
     }
 
+    /// One attempt: the exchange, on the runtime or on the calling thread, then its answer
+    /// classified.
     async fn attempt(
         &self,
         ep: &Endpoint,
@@ -540,6 +587,40 @@ impl Client {
         body: &Body,
         attempt: u32,
     ) -> std::result::Result<Vec<u8>, Failure> {
+        let (status, retry_after, bytes) = match (self.io, body) {
+            // A file upload (multipart) keeps to reqwest's form encoding.
+            (Io::CallingThread, Body::None | Body::Query(_) | Body::Json(_)) => {
+                self.exchange_on_thread(ep, suffix, body, attempt)?
+            }
+            _ => self.exchange(ep, suffix, body, attempt).await?,
+        };
+        if (200..300).contains(&status) {
+            return Ok(bytes);
+        }
+        let error = error_from_status(ep.name, status, retry_after, &bytes, attempt);
+        match status {
+            429 => Err(Failure::Retryable {
+                error,
+                reached: true,
+                wait: Some(retry_after.unwrap_or_else(|| self.inner.retry.backoff(attempt - 1))),
+            }),
+            500 | 502 | 503 | 504 => Err(Failure::Retryable {
+                error,
+                reached: true,
+                wait: None,
+            }),
+            _ => Err(Failure::Final(error)),
+        }
+    }
+
+    /// One exchange through reqwest, on the runtime: status, `Retry-After` and body.
+    async fn exchange(
+        &self,
+        ep: &Endpoint,
+        suffix: Option<&str>,
+        body: &Body,
+        attempt: u32,
+    ) -> std::result::Result<(u16, Option<Duration>, Vec<u8>), Failure> {
         let http = &self.inner.http;
         let method = match ep.method {
             Method::Get => reqwest::Method::GET,
@@ -606,37 +687,100 @@ impl Client {
                 }),
             }
         };
-        let (status, retry_after, bytes) = match tokio::time::timeout(self.timeout, exchange).await
-        {
-            Ok(r) => r?,
-            Err(_) => {
-                return Err(Failure::Retryable {
-                    error: Error::Timeout {
-                        call: ep.name.to_owned(),
-                        attempts: attempt,
-                        history: vec![],
-                    },
-                    reached: true,
-                    wait: None,
-                })
-            }
-        };
-        if (200..300).contains(&status) {
-            return Ok(bytes);
-        }
-        let error = error_from_status(ep.name, status, retry_after, &bytes, attempt);
-        match status {
-            429 => Err(Failure::Retryable {
-                error,
-                reached: true,
-                wait: Some(retry_after.unwrap_or_else(|| self.inner.retry.backoff(attempt - 1))),
-            }),
-            500 | 502 | 503 | 504 => Err(Failure::Retryable {
-                error,
+        match tokio::time::timeout(self.timeout, exchange).await {
+            Ok(r) => r,
+            Err(_) => Err(Failure::Retryable {
+                error: Error::Timeout {
+                    call: ep.name.to_owned(),
+                    attempts: attempt,
+                    history: vec![],
+                },
                 reached: true,
                 wait: None,
             }),
-            _ => Err(Failure::Final(error)),
+        }
+    }
+
+    /// One exchange on the calling thread ([`Client::with_blocking_io`]): the same URL, query,
+    /// headers and body as [`Client::exchange`] sends, and its failures sorted the same way.
+    // The failure is taken apart by `attempt` at once, as `exchange`'s is.
+    #[allow(clippy::result_large_err)]
+    fn exchange_on_thread(
+        &self,
+        ep: &Endpoint,
+        suffix: Option<&str>,
+        body: &Body,
+        attempt: u32,
+    ) -> std::result::Result<(u16, Option<Duration>, Vec<u8>), Failure> {
+        let connection = |reason: String| Error::Connection {
+            call: ep.name.to_owned(),
+            reason,
+            attempts: attempt,
+            history: vec![],
+        };
+        let parsed = match (suffix, self.endpoint_url(ep)) {
+            (None, Some(url)) => Ok(url),
+            (None, None) => Url::parse(&format!("{}{}", self.inner.api_base, ep.path)),
+            (Some(s), _) => Url::parse(&format!("{}{}/{}", self.inner.api_base, ep.path, s)),
+        };
+        let mut url = parsed.map_err(|e| Failure::Final(connection(format!("bad URL: {e}"))))?;
+        let (content_type, bytes): (_, &[u8]) = match body {
+            Body::Query(q) => {
+                url.query_pairs_mut().extend_pairs(q);
+                (None, &[])
+            }
+            Body::Json(text) => (Some("application/json"), text),
+            Body::None | Body::Multipart { .. } => (None, &[]),
+        };
+        let request = blocking_io::Request {
+            method: match ep.method {
+                Method::Get => "GET",
+                Method::Post => "POST",
+                Method::Delete => "DELETE",
+            },
+            url: url.as_str(),
+            content_type,
+            body: bytes,
+            timeout: self.timeout,
+            max_body: self.inner.max_response_bytes,
+        };
+        let http = self.inner.blocking.get_or_init(|| {
+            BlockingHttp::new(
+                self.inner.credentials.0.clone(),
+                self.inner.credentials.1.clone(),
+                self.inner.connect_timeout,
+                USER_AGENT_STRING,
+            )
+        });
+        match http.exchange(&request) {
+            Ok((status, retry_after, bytes)) => Ok((
+                status,
+                retry_after.as_deref().and_then(parse_retry_after),
+                bytes,
+            )),
+            Err(blocking_io::Failed::TooLarge) => Err(Failure::Final(Error::ResponseTooLarge {
+                call: ep.name.to_owned(),
+                limit_bytes: self.inner.max_response_bytes,
+            })),
+            Err(blocking_io::Failed::TimedOut { sent }) => Err(Failure::Retryable {
+                error: Error::Timeout {
+                    call: ep.name.to_owned(),
+                    attempts: attempt,
+                    history: vec![],
+                },
+                reached: sent,
+                wait: None,
+            }),
+            Err(blocking_io::Failed::NotSent(reason)) => Err(Failure::Retryable {
+                error: connection(reason),
+                reached: false,
+                wait: None,
+            }),
+            Err(blocking_io::Failed::Broken(reason)) => Err(Failure::Retryable {
+                error: connection(reason),
+                reached: true,
+                wait: None,
+            }),
         }
     }
 

@@ -46,6 +46,7 @@ uniffi::custom_type!(JsonValue, String, {
 uniffi::custom_newtype!(Timestamp, String);
 
 pub mod backups;
+mod blocking_io;
 mod client;
 pub mod comments;
 pub mod conformance;

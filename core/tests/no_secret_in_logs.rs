@@ -120,6 +120,44 @@ async fn no_log_line_contains_the_secret() {
     tracing::warn!(%err, ?err, "last error");
     emulator.set_faults(Faults::default());
 
+    // The same through the blocking I/O (ureq, whose `log` records reach the capture through the
+    // bridge): a success, an error answer, retried faults and a timeout.
+    let blocking = client.with_blocking_io();
+    let email = a.email.clone();
+    let on_thread = |c: Client, email: String, posts: usize, timeout: Option<Duration>| {
+        let rt = tokio::runtime::Handle::current();
+        tokio::task::spawn_blocking(move || {
+            rt.block_on(async {
+                let c = timeout.map_or(c.clone(), |t| c.with_timeout(t));
+                let _ = c.user_profile(&email).await;
+                for i in 0..posts {
+                    let _ = c
+                        .post_comment(&PostCommentParams::text(
+                            room.room_id,
+                            &email,
+                            format!("b{i}"),
+                        ))
+                        .await;
+                }
+            })
+        })
+    };
+    on_thread(blocking.clone(), email.clone(), 1, None)
+        .await
+        .unwrap();
+    on_thread(wrong.with_blocking_io(), email.clone(), 0, None)
+        .await
+        .unwrap();
+    emulator.set_faults("503=0.5,drop_before=0.2".parse::<Faults>().unwrap());
+    on_thread(blocking.clone(), email.clone(), 10, None)
+        .await
+        .unwrap();
+    emulator.set_faults("latency=1,latency_ms=300".parse::<Faults>().unwrap());
+    on_thread(blocking, email, 0, Some(Duration::from_millis(50)))
+        .await
+        .unwrap();
+    emulator.set_faults(Faults::default());
+
     let logs = String::from_utf8(capture.0.lock().unwrap().clone()).unwrap();
     assert!(
         logs.lines().count() > 50,
@@ -127,6 +165,10 @@ async fn no_log_line_contains_the_secret() {
         logs.lines().count()
     );
     assert!(logs.contains("post_comment"), "client events are captured");
+    assert!(
+        logs.contains("ureq"),
+        "the blocking I/O's records are captured"
+    );
     let leaks: Vec<&str> = logs.lines().filter(|l| l.contains(SECRET)).collect();
     assert!(
         leaks.is_empty(),

@@ -82,16 +82,36 @@ fn message(i: usize) -> String {
     format!("reliable message #{i:04}")
 }
 
-/// Posts `CALLS` text comments from `TASKS` concurrent tasks through one client, under the
+/// How the posts of [`post_under_faults`] are made.
+#[derive(Clone, Copy, PartialEq)]
+enum Callers {
+    /// Tasks on the runtime, awaiting the client.
+    Tasks,
+    /// Plain threads, each polling its calls with a blocking executor through
+    /// `Client::with_blocking_io`: the bindings' blocking calls.
+    BlockingThreads,
+}
+
+/// Posts `CALLS` text comments from `TASKS` concurrent callers through one client, under the
 /// faults given, then turns faults off and counts what was stored.
-async fn post_under_faults(h: &EmulatorHandle, room: i64, client: Client, faults: Faults) -> Tally {
+async fn post_under_faults(
+    h: &EmulatorHandle,
+    room: i64,
+    client: Client,
+    faults: Faults,
+    callers: Callers,
+) -> Tally {
     h.set_faults(faults);
     let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let tasks: Vec<_> = (0..TASKS)
         .map(|_| {
-            let client = client.clone();
+            let client = match callers {
+                Callers::Tasks => client.clone(),
+                Callers::BlockingThreads => client.with_blocking_io(),
+            };
             let next = next.clone();
-            tokio::spawn(async move {
+            // No unique_temp_id given: the client generates one and keeps it across its retries.
+            let calls = async move {
                 let mut out = Vec::new();
                 loop {
                     let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
@@ -99,14 +119,19 @@ async fn post_under_faults(h: &EmulatorHandle, room: i64, client: Client, faults
                         return out;
                     }
                     let sender = if i % 2 == 0 { ALICE } else { BOB };
-                    // No unique_temp_id given: the client generates one and keeps it across
-                    // its retries.
                     let r = client
                         .post_comment(&PostCommentParams::text(room, sender, message(i)))
                         .await;
                     out.push((i, r));
                 }
-            })
+            };
+            match callers {
+                Callers::Tasks => tokio::spawn(calls),
+                Callers::BlockingThreads => {
+                    let rt = tokio::runtime::Handle::current();
+                    tokio::task::spawn_blocking(move || rt.block_on(calls))
+                }
+            }
         })
         .collect();
     let mut results = Vec::with_capacity(CALLS);
@@ -218,6 +243,16 @@ fn assert_clear_errors(errors: &[(usize, Error)]) {
 /// budget.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn thousand_posts_through_twenty_percent_faults_lose_and_duplicate_nothing() {
+    posts_through_faults(Callers::Tasks).await;
+}
+
+/// The same from 16 plain threads through the blocking I/O (`Client::with_blocking_io`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn thousand_blocking_posts_through_twenty_percent_faults_lose_and_duplicate_nothing() {
+    posts_through_faults(Callers::BlockingThreads).await;
+}
+
+async fn posts_through_faults(callers: Callers) {
     let started = Instant::now();
     let (h, room) = setup(20_240_601).await;
     let policy = RetryPolicy {
@@ -229,7 +264,7 @@ async fn thousand_posts_through_twenty_percent_faults_lose_and_duplicate_nothing
         budget_ratio: 0.5,
     };
     let before = h.stats();
-    let tally = post_under_faults(&h, room, client_with(&h, policy), mixed_faults()).await;
+    let tally = post_under_faults(&h, room, client_with(&h, policy), mixed_faults(), callers).await;
     let stats = h.stats();
     println!("{}", tally.line());
     println!(
@@ -259,6 +294,17 @@ async fn thousand_posts_through_twenty_percent_faults_lose_and_duplicate_nothing
 /// stored without an ok answer is always one whose answer was lost on the connection.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn thousand_posts_without_retries_surface_errors_and_never_duplicate() {
+    posts_without_retries(Callers::Tasks).await;
+}
+
+/// The same from 16 plain threads through the blocking I/O: its errors tell a lost answer (the
+/// request was sent) from a refused one just as the runtime's do.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn thousand_blocking_posts_without_retries_surface_errors_and_never_duplicate() {
+    posts_without_retries(Callers::BlockingThreads).await;
+}
+
+async fn posts_without_retries(callers: Callers) {
     let (h, room) = setup(7).await;
     let before = h.stats();
     let tally = post_under_faults(
@@ -266,6 +312,7 @@ async fn thousand_posts_without_retries_surface_errors_and_never_duplicate() {
         room,
         client_with(&h, RetryPolicy::none()),
         mixed_faults(),
+        callers,
     )
     .await;
     let stats = h.stats();

@@ -9,7 +9,9 @@
 //! All calls run on one process-wide multi-thread tokio runtime shared by every client (one worker
 //! thread per core; `QISCUS_WORKER_THREADS` sets another number), so callers need no Rust reactor
 //! of their own. An async call is spawned onto it and awaited, and never holds the caller's event
-//! loop; a blocking call is polled on its caller's thread inside the runtime (module `wait`).
+//! loop; a blocking call is polled on its caller's thread inside the runtime (module `wait`), and
+//! does its requests' I/O on that thread too (`qiscus::Client::with_blocking_io`), over a pool of
+//! connections that every thread of the client shares.
 //! Dropping (cancelling) the async form aborts the spawned request. A panic becomes
 //! [`Error::Internal`] instead of crashing the host.
 #![forbid(unsafe_code)]
@@ -119,9 +121,10 @@ where
     }
 }
 
-/// Runs a call on the calling thread inside the shared runtime (whose workers drive the sockets
-/// and timers) and blocks until it ends (see [`wait`]). Polling it here rather than spawning it
-/// saves a hand-off between threads per call; a panic inside still becomes [`Error::Internal`].
+/// Runs a call on the calling thread inside the shared runtime (whose workers drive the timers,
+/// and the sockets of downloads and uploads) and blocks until it ends (see [`wait`]). Polling it
+/// here rather than spawning it saves a hand-off between threads per call; a panic inside still
+/// becomes [`Error::Internal`].
 fn blocking<T, F>(fut: F) -> Result<T, Error>
 where
     F: Future<Output = Result<T, Error>> + Send + 'static,
@@ -290,7 +293,7 @@ macro_rules! calls {
                 /// Blocking form: waits on the calling thread.
                 #[allow(clippy::too_many_arguments)]
                 pub fn $blocking(&self, $($arg: $ty),*) -> Result<$ret, Error> {
-                    let $c = self.core()?;
+                    let $c = self.core()?.with_blocking_io();
                     blocking(async move { $body.await })
                 }
             )*

@@ -1,0 +1,216 @@
+//! Blocking I/O on the calling thread, for calls that a thread waits on anyway.
+//!
+//! The client's own I/O runs on a tokio runtime: a hyper connection is a task, and its sockets
+//! are driven by the runtime's workers. A thread that blocks on a call from outside the runtime
+//! (the bindings' `*_blocking` forms, called from Python, JVM or Swift threads) therefore hands
+//! the request to a worker and is woken for the answer: several wake-ups across threads per call,
+//! which on loopback cost more than the rest of the call (bench/RESULTS.md, "What is still
+//! missed"). Here the calling thread writes the request and reads the answer itself, on blocking
+//! sockets, over a pool of keep-alive connections shared by every thread of the client (ureq).
+//!
+//! Only the exchange differs: the client builds the same request (URL, query, headers, body) and
+//! classifies the answer, the retries and the errors in one place for both kinds of I/O
+//! ([`crate::Client::with_blocking_io`]).
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use ureq::http::Uri;
+use ureq::unversioned::resolver::{DefaultResolver, ResolvedSocketAddrs, Resolver};
+use ureq::unversioned::transport::{DefaultConnector, NextTimeout};
+
+/// How long a resolved address list is reused for new connections.
+const RESOLVED_FOR: Duration = Duration::from_secs(60);
+
+/// One request, as the client built it.
+pub(crate) struct Request<'a> {
+    pub method: &'static str,
+    /// The whole URL, query included.
+    pub url: &'a str,
+    /// The body's type, if it has one (the credentials and user agent are added here).
+    pub content_type: Option<&'static str>,
+    pub body: &'a [u8],
+    /// The whole exchange, from connecting to the body's last byte.
+    pub timeout: Duration,
+    /// The largest body accepted.
+    pub max_body: u64,
+}
+
+/// The answer: status, `Retry-After` text, body.
+pub(crate) type Answer = (u16, Option<String>, Vec<u8>);
+
+/// Why an exchange failed.
+#[derive(Debug)]
+pub(crate) enum Failed {
+    /// The request never left: the name did not resolve or no connection was made.
+    NotSent(String),
+    /// The connection failed after the request may have been sent.
+    Broken(String),
+    /// The exchange took longer than its timeout; `sent` is false when it was still connecting.
+    TimedOut { sent: bool },
+    /// The body passed the size limit.
+    TooLarge,
+}
+
+/// A blocking HTTP client: one per [`crate::Client`], made on first use.
+pub(crate) struct BlockingHttp {
+    agent: ureq::Agent,
+    app_id: ureq::http::HeaderValue,
+    secret: ureq::http::HeaderValue,
+}
+
+impl BlockingHttp {
+    /// A client sending these credentials, with this connect timeout.
+    pub(crate) fn new(
+        app_id: ureq::http::HeaderValue,
+        secret: ureq::http::HeaderValue,
+        connect_timeout: Duration,
+        user_agent: &str,
+    ) -> BlockingHttp {
+        let config = ureq::Agent::config_builder()
+            // Error answers are classified by the client, as the async path does.
+            .http_status_as_error(false)
+            .timeout_connect(Some(connect_timeout))
+            .user_agent(user_agent)
+            // As the async pool: idle connections kept for 60 s, without a per-host cap (64
+            // threads calling at once each return theirs).
+            .max_idle_age(Duration::from_secs(60))
+            .max_idle_connections(1024)
+            .max_idle_connections_per_host(1024)
+            .no_delay(true)
+            .build();
+        BlockingHttp {
+            agent: ureq::Agent::with_parts(
+                config,
+                DefaultConnector::default(),
+                CachedResolver::default(),
+            ),
+            app_id,
+            secret,
+        }
+    }
+
+    /// Sends `req` and reads the answer, on the calling thread.
+    pub(crate) fn exchange(&self, req: &Request<'_>) -> Result<Answer, Failed> {
+        let mut builder = ureq::http::Request::builder()
+            .method(req.method)
+            .uri(req.url)
+            .header("QISCUS_SDK_APP_ID", self.app_id.clone())
+            .header("QISCUS_SDK_SECRET", self.secret.clone());
+        if let Some(ct) = req.content_type {
+            builder = builder.header("content-type", ct);
+        }
+        let request = builder
+            .body(req.body)
+            .map_err(|e| Failed::NotSent(e.to_string()))?;
+        use ureq::RequestExt;
+        let response = request
+            .with_agent(&self.agent)
+            .configure()
+            .timeout_global(Some(req.timeout))
+            .run()
+            .map_err(classify)?;
+        let status = response.status().as_u16();
+        let retry_after = response
+            .headers()
+            .get("retry-after")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        if response
+            .headers()
+            .get("content-length")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<u64>().ok())
+            .is_some_and(|n| n > req.max_body)
+        {
+            return Err(Failed::TooLarge);
+        }
+        let body = response
+            .into_body()
+            .into_with_config()
+            .limit(req.max_body)
+            .read_to_vec()
+            .map_err(|e| match e {
+                ureq::Error::BodyExceedsLimit(_) => Failed::TooLarge,
+                e => classify(e),
+            })?;
+        Ok((status, retry_after, body))
+    }
+}
+
+/// Sorts a transport error by whether the request may have reached the server.
+fn classify(e: ureq::Error) -> Failed {
+    use std::io::ErrorKind;
+    match &e {
+        ureq::Error::Timeout(t) => Failed::TimedOut {
+            sent: !matches!(t, ureq::Timeout::Resolve | ureq::Timeout::Connect),
+        },
+        ureq::Error::HostNotFound
+        | ureq::Error::ConnectionFailed
+        | ureq::Error::BadUri(_)
+        | ureq::Error::Http(_)
+        | ureq::Error::InvalidProxyUrl
+        | ureq::Error::Tls(_)
+        | ureq::Error::Rustls(_) => Failed::NotSent(e.to_string()),
+        // These can only come from connecting.
+        ureq::Error::Io(io)
+            if matches!(
+                io.kind(),
+                ErrorKind::ConnectionRefused
+                    | ErrorKind::AddrNotAvailable
+                    | ErrorKind::HostUnreachable
+                    | ErrorKind::NetworkUnreachable
+            ) =>
+        {
+            Failed::NotSent(e.to_string())
+        }
+        _ => Failed::Broken(e.to_string()),
+    }
+}
+
+/// The system's resolver, its answers kept for [`RESOLVED_FOR`].
+///
+/// ureq resolves the host of every request, before it looks for a pooled connection, and with a
+/// timeout it does so on a new thread each time: a thread and a DNS lookup per call. Connections
+/// are pooled, so the addresses are only needed for new ones; keeping them a minute costs at most
+/// a minute's delay in following a DNS change, as a pooled connection does.
+#[derive(Default)]
+struct CachedResolver {
+    resolved: Mutex<HashMap<String, (Instant, ResolvedSocketAddrs)>>,
+}
+
+impl std::fmt::Debug for CachedResolver {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("CachedResolver")
+    }
+}
+
+impl Resolver for CachedResolver {
+    fn resolve(
+        &self,
+        uri: &Uri,
+        config: &ureq::config::Config,
+        _timeout: NextTimeout,
+    ) -> Result<ResolvedSocketAddrs, ureq::Error> {
+        let key = format!(
+            "{}://{}",
+            uri.scheme_str().unwrap_or(""),
+            uri.authority().map(|a| a.as_str()).unwrap_or("")
+        );
+        let now = Instant::now();
+        let mut cache = self.resolved.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some((at, addrs)) = cache.get(&key) {
+            if now.duration_since(*at) < RESOLVED_FOR {
+                return Ok(addrs.clone());
+            }
+        }
+        drop(cache);
+        // Without a timeout the default resolver looks up on this thread; the connect timeout
+        // still bounds the connection that follows.
+        let addrs = DefaultResolver::default().resolve(uri, config, NextTimeout::default())?;
+        cache = self.resolved.lock().unwrap_or_else(|p| p.into_inner());
+        cache.insert(key, (now, addrs.clone()));
+        Ok(addrs)
+    }
+}

@@ -1,0 +1,505 @@
+//! `Client::with_blocking_io`: the calls do their I/O on the thread that polls them, and must
+//! send the same requests, get the same answers and fail the same ways as the default client.
+//!
+//! Each blocking call here runs as the bindings' blocking calls do: polled on a thread of its own
+//! (not a runtime worker) by a blocking executor, inside the test's runtime (`on_thread`).
+
+mod common;
+
+use std::future::Future;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use common::*;
+use qiscus::*;
+use qiscus_emulator::{EmulatorConfig, Faults};
+use tokio::net::TcpListener;
+
+const ALICE: &str = "alice+tag@example.com";
+const BOB: &str = "bob@example.com";
+
+/// Runs `f` with `c.with_blocking_io()` on a blocking thread, polled there by
+/// `Handle::block_on`: the way the bindings' blocking calls run.
+async fn on_thread<T, F, Fut>(c: &Client, f: F) -> T
+where
+    F: FnOnce(Client) -> Fut + Send + 'static,
+    Fut: Future<Output = T>,
+    T: Send + 'static,
+{
+    let c = c.with_blocking_io();
+    let rt = tokio::runtime::Handle::current();
+    tokio::task::spawn_blocking(move || rt.block_on(f(c)))
+        .await
+        .expect("the blocking call panicked")
+}
+
+/// A server that records every request, answers each with `body`, and counts connections.
+struct Recorder {
+    url: String,
+    requests: Arc<Mutex<Vec<RawRequest>>>,
+    connections: Arc<AtomicUsize>,
+}
+
+async fn recorder(body: &'static str) -> Recorder {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let requests = Arc::new(Mutex::new(Vec::new()));
+    let connections = Arc::new(AtomicUsize::new(0));
+    let (seen, count) = (requests.clone(), connections.clone());
+    tokio::spawn(async move {
+        while let Ok((mut sock, _)) = listener.accept().await {
+            count.fetch_add(1, Ordering::SeqCst);
+            let seen = seen.clone();
+            tokio::spawn(async move {
+                while let Some(req) = read_request(&mut sock).await {
+                    seen.lock().unwrap().push(req);
+                    write_json(&mut sock, 200, body).await;
+                }
+            });
+        }
+    });
+    Recorder {
+        url,
+        requests,
+        connections,
+    }
+}
+
+fn client_for(url: &str) -> Client {
+    Client::builder("app-id", "very-secret")
+        .base_url(url)
+        .build()
+        .unwrap()
+}
+
+/// The request line, the body, and the headers that matter, of each request recorded.
+fn sent(r: &Recorder) -> Vec<(String, Vec<u8>, Vec<Option<String>>)> {
+    let names = [
+        "qiscus_sdk_app_id",
+        "qiscus_sdk_secret",
+        "user-agent",
+        "content-type",
+    ];
+    let requests = std::mem::take(&mut *r.requests.lock().unwrap());
+    requests
+        .into_iter()
+        .map(|q| {
+            let headers = names
+                .iter()
+                .map(|n| q.header(n).map(str::to_owned))
+                .collect();
+            (q.request_line, q.body, headers)
+        })
+        .collect()
+}
+
+/// The same calls, through either kind of I/O, send the same request lines, bodies and
+/// headers: the query (a `+` and an `@` in an email), the JSON body, the credentials.
+#[tokio::test]
+async fn sends_what_the_runtime_client_sends() {
+    let r = recorder(r#"{"results":{"user":{"id":1,"email":"a@b.c"}},"status":200}"#).await;
+    let c = client_for(&r.url);
+    c.user_profile(ALICE).await.unwrap();
+    let _ = c
+        .login_or_register(&LoginOrRegisterParams::new(ALICE, "Ålice \"A\""))
+        .await;
+    c.get_user_rooms(&GetUserRoomsParams::new(ALICE)).await.ok();
+    c.delete_export("abc-123").await.ok();
+    let runtime = sent(&r);
+
+    on_thread(&c, |c| async move {
+        c.user_profile(ALICE).await.unwrap();
+        let _ = c
+            .login_or_register(&LoginOrRegisterParams::new(ALICE, "Ålice \"A\""))
+            .await;
+        c.get_user_rooms(&GetUserRoomsParams::new(ALICE)).await.ok();
+        c.delete_export("abc-123").await.ok();
+    })
+    .await;
+    let blocking = sent(&r);
+
+    assert_eq!(runtime.len(), 4, "{runtime:?}");
+    assert_eq!(blocking, runtime);
+    assert!(
+        runtime[0]
+            .0
+            .contains("user_email=alice%2Btag%40example.com"),
+        "{:?}",
+        runtime[0]
+    );
+    assert_eq!(runtime[0].2[1].as_deref(), Some("very-secret"));
+    assert_eq!(runtime[1].2[3].as_deref(), Some("application/json"));
+}
+
+/// Against the emulator, every kind of call answers the same through either kind of I/O.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn answers_what_the_runtime_client_answers() {
+    let (h, c) = start_default().await;
+    let alice = register(&c, ALICE, "Alice").await;
+    register(&c, BOB, "Bob").await;
+    let room = c
+        .create_room(&CreateRoomParams::new("Both ways", ALICE, [BOB]))
+        .await
+        .unwrap();
+    for i in 0..30 {
+        c.post_comment(&PostCommentParams::text(
+            room.room_id,
+            ALICE,
+            format!("héllo #{i}"),
+        ))
+        .await
+        .unwrap();
+    }
+    let load = LoadCommentsParams {
+        room_id: room.room_id,
+        page: None,
+        limit: Some(25),
+    };
+    let search = SearchMessagesParams {
+        user_email: ALICE.into(),
+        query: "héllo #2".into(),
+        room_id: None,
+    };
+    let expected = (
+        c.user_profile(ALICE).await.unwrap(),
+        c.load_comments(&load).await.unwrap(),
+        c.search_messages(&search).await.unwrap(),
+        c.get_user_rooms(&GetUserRoomsParams::new(ALICE))
+            .await
+            .unwrap(),
+    );
+    let (load2, search2) = (load.clone(), search.clone());
+    let got = on_thread(&c, move |c| async move {
+        (
+            c.user_profile(ALICE).await.unwrap(),
+            c.load_comments(&load2).await.unwrap(),
+            c.search_messages(&search2).await.unwrap(),
+            c.get_user_rooms(&GetUserRoomsParams::new(ALICE))
+                .await
+                .unwrap(),
+        )
+    })
+    .await;
+    assert_eq!(got, expected);
+    assert_eq!(got.0.id, alice.id);
+    assert_eq!(got.1.len(), 25);
+    assert!(!got.2.is_empty());
+
+    // A post through the blocking I/O is stored once and answered with itself.
+    let posted = on_thread(&c, move |c| async move {
+        c.post_comment(&PostCommentParams::text(
+            room.room_id,
+            BOB,
+            "from a plain thread",
+        ))
+        .await
+        .unwrap()
+    })
+    .await;
+    let stored = admin_comments(&h, room.room_id).await;
+    let same: Vec<_> = stored
+        .iter()
+        .filter(|s| s["message"] == "from a plain thread")
+        .collect();
+    assert_eq!(same.len(), 1);
+    assert_eq!(same[0]["id"].as_i64(), Some(posted.id));
+}
+
+/// The error answers: the same error kinds, with the same details.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fails_as_the_runtime_client_fails() {
+    let (h, c) = start_default().await;
+    register(&c, ALICE, "Alice").await;
+
+    let unknown = on_thread(
+        &c,
+        |c| async move { c.user_profile("nobody@example.com").await },
+    )
+    .await;
+    let expected = c.user_profile("nobody@example.com").await;
+    assert!(matches!(&unknown, Err(Error::NotFound { call, .. }) if call == "user_profile"));
+    assert_eq!(format!("{unknown:?}"), format!("{expected:?}"));
+
+    let wrong = Client::builder(h.app_id(), "not-the-secret")
+        .base_url(h.base_url())
+        .build()
+        .unwrap();
+    let refused = on_thread(&wrong, |c| async move { c.user_profile(ALICE).await }).await;
+    assert!(
+        matches!(refused, Err(Error::Unauthorized { .. })),
+        "{refused:?}"
+    );
+
+    // The size limit holds on the blocking path too.
+    let small = Client::builder(h.app_id(), h.secret())
+        .base_url(h.base_url())
+        .max_response_bytes(100)
+        .build()
+        .unwrap();
+    let big = on_thread(&small, |c| async move { c.user_profile(ALICE).await }).await;
+    assert!(
+        matches!(
+            big,
+            Err(Error::ResponseTooLarge {
+                limit_bytes: 100,
+                ..
+            })
+        ),
+        "{big:?}"
+    );
+
+    // 503s are retried, then reported with the attempts made.
+    h.set_faults(Faults {
+        error_503: 1.0,
+        ..Faults::default()
+    });
+    let policy = RetryPolicy {
+        max_retries: 2,
+        base_delay: Duration::from_millis(1),
+        max_delay: Duration::from_millis(5),
+        ..RetryPolicy::default()
+    };
+    let before = h.stats().requests;
+    let unavailable = on_thread(&client_with(&h, policy), |c| async move {
+        c.user_profile(ALICE).await
+    })
+    .await;
+    assert!(
+        matches!(
+            unavailable,
+            Err(Error::Api {
+                status: 503,
+                attempts: 3,
+                ..
+            })
+        ),
+        "{unavailable:?}"
+    );
+    assert_eq!(h.stats().requests - before, 3);
+
+    // A 429's Retry-After is read and waited for.
+    h.set_faults(Faults {
+        rate_limit_429: 1.0,
+        retry_after_secs: 30,
+        ..Faults::default()
+    });
+    let limited = on_thread(&client_with(&h, RetryPolicy::default()), |c| async move {
+        c.user_profile(ALICE).await
+    })
+    .await;
+    assert!(
+        matches!(&limited, Err(Error::RateLimited { attempts: 1, retry_after: Some(d), .. }) if *d == Duration::from_secs(30)),
+        "{limited:?}"
+    );
+
+    // A slow answer times out after the client's timeout.
+    h.set_faults(Faults {
+        latency: 1.0,
+        latency_ms: 1_000,
+        ..Faults::default()
+    });
+    let slow = Client::builder(h.app_id(), h.secret())
+        .base_url(h.base_url())
+        .timeout(Duration::from_millis(200))
+        .retry(RetryPolicy::none())
+        .build()
+        .unwrap();
+    let started = Instant::now();
+    let late = on_thread(&slow, |c| async move { c.user_profile(ALICE).await }).await;
+    assert!(
+        matches!(late, Err(Error::Timeout { attempts: 1, .. })),
+        "{late:?}"
+    );
+    assert!(
+        started.elapsed() < Duration::from_millis(900),
+        "{:?}",
+        started.elapsed()
+    );
+    h.set_faults(Faults::default());
+}
+
+/// A refused connection never reached the server, so even create_room is retried; an answer
+/// lost after the request was sent is not retried for create_room, and is for a keyed post.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn retries_only_what_is_safe_to_repeat() {
+    let h = start(EmulatorConfig::default()).await;
+    let c = client(&h);
+    register(&c, ALICE, "Alice").await;
+    register(&c, BOB, "Bob").await;
+
+    let nowhere = Client::builder("app", "secret")
+        .base_url(closed_port_url().await)
+        .retry(RetryPolicy {
+            max_retries: 2,
+            base_delay: Duration::from_millis(1),
+            ..RetryPolicy::default()
+        })
+        .build()
+        .unwrap();
+    let err = on_thread(&nowhere, |c| async move {
+        c.create_room(&CreateRoomParams::new("Never", ALICE, [BOB]))
+            .await
+    })
+    .await
+    .unwrap_err();
+    assert!(
+        matches!(&err, Error::Connection { attempts: 3, history, .. } if history.len() == 2),
+        "refused connections are retried even for create_room: {err:?}"
+    );
+
+    h.set_faults(Faults {
+        drop_after: 1.0,
+        ..Faults::default()
+    });
+    let before = h.stats().requests;
+    let err = on_thread(&c, |c| async move {
+        c.create_room(&CreateRoomParams::new("Once", ALICE, [BOB]))
+            .await
+    })
+    .await
+    .unwrap_err();
+    assert!(
+        matches!(&err, Error::Connection { attempts: 1, .. }),
+        "{err:?}"
+    );
+    assert_eq!(h.stats().requests - before, 1, "not repeated");
+
+    let before = h.stats().requests;
+    let err = on_thread(&c, |c| async move {
+        c.post_comment(&PostCommentParams::text(1, ALICE, "kept once").unique_temp_id("k-1"))
+            .await
+    })
+    .await
+    .unwrap_err();
+    assert!(
+        matches!(&err, Error::Connection { attempts: 3, .. }),
+        "{err:?}"
+    );
+    assert_eq!(h.stats().requests - before, 3);
+    h.set_faults(Faults::default());
+
+    let rooms = c
+        .get_user_rooms(&GetUserRoomsParams::new(ALICE))
+        .await
+        .unwrap();
+    assert_eq!(
+        rooms
+            .rooms_info
+            .iter()
+            .filter(|r| r.room_name == "Once")
+            .count(),
+        1,
+        "exactly one room was created"
+    );
+    let stored = admin_comments(&h, 1).await;
+    assert_eq!(
+        stored
+            .iter()
+            .filter(|s| s["unique_temp_id"] == "k-1")
+            .count(),
+        1
+    );
+}
+
+/// Connections are kept and shared: 40 calls in a row use one, and 8 threads calling at once
+/// use at most 8 (any thread reuses what another returned).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn keeps_connections_and_shares_them_between_threads() {
+    let r = recorder(r#"{"results":{"user":{"id":1,"email":"a@b.c"}},"status":200}"#).await;
+    let c = client_for(&r.url);
+    on_thread(&c, |c| async move {
+        for _ in 0..40 {
+            c.user_profile(ALICE).await.unwrap();
+        }
+    })
+    .await;
+    assert_eq!(r.connections.load(Ordering::SeqCst), 1);
+
+    let threads: Vec<_> = (0..8)
+        .map(|_| {
+            let c = c.clone();
+            tokio::spawn(async move {
+                on_thread(&c, |c| async move {
+                    for _ in 0..20 {
+                        c.user_profile(ALICE).await.unwrap();
+                    }
+                })
+                .await
+            })
+        })
+        .collect();
+    for t in threads {
+        t.await.unwrap();
+    }
+    let connections = r.connections.load(Ordering::SeqCst);
+    assert!((1..=8).contains(&connections), "{connections} connections");
+    assert_eq!(sent(&r).len(), 40 + 8 * 20);
+
+    // A connection that the server closed after its answer is noticed before reuse: each call
+    // opens another, and none fails.
+    let closing = recorder_closing_each().await;
+    let c = client_for(&closing.0);
+    on_thread(&c, |c| async move {
+        for _ in 0..5 {
+            c.user_profile(ALICE).await.unwrap();
+        }
+    })
+    .await;
+    assert_eq!(
+        closing.1.load(Ordering::SeqCst),
+        5,
+        "one connection per answer"
+    );
+}
+
+/// A server that answers one request per connection and then closes it.
+async fn recorder_closing_each() -> (String, Arc<AtomicUsize>) {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let count = Arc::new(AtomicUsize::new(0));
+    let counted = count.clone();
+    tokio::spawn(async move {
+        while let Ok((mut sock, _)) = listener.accept().await {
+            counted.fetch_add(1, Ordering::SeqCst);
+            tokio::spawn(async move {
+                if read_request(&mut sock).await.is_some() {
+                    write_json(
+                        &mut sock,
+                        200,
+                        r#"{"results":{"user":{"id":1,"email":"a@b.c"}},"status":200}"#,
+                    )
+                    .await;
+                }
+            });
+        }
+    });
+    (url, count)
+}
+
+/// The blocking I/O needs no runtime at all for a call that is not retried: it runs on a plain
+/// thread under a minimal executor, where the default client's I/O could not run.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn does_its_io_on_the_calling_thread() {
+    let (_h, c) = start_default().await;
+    register(&c, ALICE, "Alice").await;
+    let blocking = c.with_blocking_io();
+    let email = std::thread::spawn(move || {
+        futures::executor::block_on(blocking.user_profile(ALICE))
+            .map(|u| u.email)
+            .map_err(|e| e.to_string())
+    })
+    .join()
+    .expect("no runtime was needed");
+    assert_eq!(email.as_deref(), Ok(ALICE));
+
+    let default = c.clone();
+    let without_runtime = std::thread::spawn(move || {
+        futures::executor::block_on(default.user_profile(ALICE)).is_ok()
+    })
+    .join();
+    assert!(
+        !matches!(without_runtime, Ok(true)),
+        "the default client's I/O needs its runtime"
+    );
+}
