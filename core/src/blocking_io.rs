@@ -25,7 +25,7 @@ const RESOLVED_FOR: Duration = Duration::from_secs(60);
 
 /// One request, as the client built it.
 pub(crate) struct Request<'a> {
-    pub method: &'static str,
+    pub method: ureq::http::Method,
     /// The whole URL, query included.
     pub url: &'a str,
     /// The body's type, if it has one (the credentials and user agent are added here).
@@ -94,7 +94,7 @@ impl BlockingHttp {
     /// Sends `req` and reads the answer, on the calling thread.
     pub(crate) fn exchange(&self, req: &Request<'_>) -> Result<Answer, Failed> {
         let mut builder = ureq::http::Request::builder()
-            .method(req.method)
+            .method(req.method.clone())
             .uri(req.url)
             .header("QISCUS_SDK_APP_ID", self.app_id.clone())
             .header("QISCUS_SDK_SECRET", self.secret.clone());

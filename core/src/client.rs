@@ -572,10 +572,35 @@ impl Client {
         }
     }
 
-    /// The URL of an endpoint without a suffix, parsed when the client was built. `None` when
-    /// the text did not parse: the caller then passes the text, for reqwest's own error.
-    fn endpoint_url(&self, ep: &Endpoint) -> Option<Url> {
-        self.inner.urls.get(ep.path).cloned()
+    /// The method and URL of a call: the endpoint's URL parsed when the client was built, or
+    /// with `suffix` appended.
+    // The failure is taken apart by `attempt` at once.
+    #[allow(clippy::result_large_err)]
+    fn target(
+        &self,
+        ep: &Endpoint,
+        suffix: Option<&str>,
+        attempt: u32,
+    ) -> std::result::Result<(reqwest::Method, Url), Failure> {
+        let method = match ep.method {
+            Method::Get => reqwest::Method::GET,
+            Method::Post => reqwest::Method::POST,
+            Method::Delete => reqwest::Method::DELETE,
+        };
+        let parsed = match (suffix, self.inner.urls.get(ep.path)) {
+            (None, Some(url)) => Ok(url.clone()),
+            (None, None) => Url::parse(&format!("{}{}", self.inner.api_base, ep.path)),
+            (Some(s), _) => Url::parse(&format!("{}{}/{}", self.inner.api_base, ep.path, s)),
+        };
+        let url = parsed.map_err(|e| {
+            Failure::Final(Error::Connection {
+                call: ep.name.to_owned(),
+                reason: format!("bad URL: {e}"),
+                attempts: attempt,
+                history: vec![],
+            })
+        })?;
+        Ok((method, url))
     }
 
     /// One attempt: the exchange, on the runtime or on the calling thread, then its answer
@@ -621,19 +646,8 @@ impl Client {
         body: &Body,
         attempt: u32,
     ) -> std::result::Result<(u16, Option<Duration>, Vec<u8>), Failure> {
-        let http = &self.inner.http;
-        let method = match ep.method {
-            Method::Get => reqwest::Method::GET,
-            Method::Post => reqwest::Method::POST,
-            Method::Delete => reqwest::Method::DELETE,
-        };
-        let mut req = match (suffix, self.endpoint_url(ep)) {
-            (None, Some(url)) => http.request(method, url),
-            (None, None) => http.request(method, format!("{}{}", self.inner.api_base, ep.path)),
-            (Some(s), _) => {
-                http.request(method, format!("{}{}/{}", self.inner.api_base, ep.path, s))
-            }
-        };
+        let (method, url) = self.target(ep, suffix, attempt)?;
+        let mut req = self.inner.http.request(method, url);
         req = match body {
             Body::None => req,
             Body::Query(q) => req.query(q),
@@ -718,12 +732,7 @@ impl Client {
             attempts: attempt,
             history: vec![],
         };
-        let parsed = match (suffix, self.endpoint_url(ep)) {
-            (None, Some(url)) => Ok(url),
-            (None, None) => Url::parse(&format!("{}{}", self.inner.api_base, ep.path)),
-            (Some(s), _) => Url::parse(&format!("{}{}/{}", self.inner.api_base, ep.path, s)),
-        };
-        let mut url = parsed.map_err(|e| Failure::Final(connection(format!("bad URL: {e}"))))?;
+        let (method, mut url) = self.target(ep, suffix, attempt)?;
         let (content_type, bytes): (_, &[u8]) = match body {
             Body::Query(q) => {
                 url.query_pairs_mut().extend_pairs(q);
@@ -733,11 +742,7 @@ impl Client {
             Body::None | Body::Multipart { .. } => (None, &[]),
         };
         let request = blocking_io::Request {
-            method: match ep.method {
-                Method::Get => "GET",
-                Method::Post => "POST",
-                Method::Delete => "DELETE",
-            },
+            method,
             url: url.as_str(),
             content_type,
             body: bytes,

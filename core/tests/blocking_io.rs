@@ -328,15 +328,7 @@ async fn retries_only_what_is_safe_to_repeat() {
     register(&c, ALICE, "Alice").await;
     register(&c, BOB, "Bob").await;
 
-    let nowhere = Client::builder("app", "secret")
-        .base_url(closed_port_url().await)
-        .retry(RetryPolicy {
-            max_retries: 2,
-            base_delay: Duration::from_millis(1),
-            ..RetryPolicy::default()
-        })
-        .build()
-        .unwrap();
+    let nowhere = client_of_closed_port().await;
     let err = on_thread(&nowhere, |c| async move {
         c.create_room(&CreateRoomParams::new("Never", ALICE, [BOB]))
             .await

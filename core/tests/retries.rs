@@ -489,15 +489,7 @@ async fn create_room_is_retried_after_a_refused_connection() {
     forwarder.abort();
 
     // With nothing ever listening, the error says how many attempts were made.
-    let nowhere = Client::builder("app", "secret")
-        .base_url(closed_port_url().await)
-        .retry(RetryPolicy {
-            max_retries: 2,
-            base_delay: Duration::from_millis(1),
-            ..RetryPolicy::default()
-        })
-        .build()
-        .unwrap();
+    let nowhere = client_of_closed_port().await;
     let err = nowhere
         .create_room(&CreateRoomParams::new("Never", ALICE, [BOB]))
         .await

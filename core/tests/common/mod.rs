@@ -70,6 +70,19 @@ pub async fn closed_port_url() -> String {
     format!("http://{addr}")
 }
 
+/// A client of a loopback port on which nothing listens, retrying twice, 1 ms apart.
+pub async fn client_of_closed_port() -> Client {
+    Client::builder("app", "secret")
+        .base_url(closed_port_url().await)
+        .retry(RetryPolicy {
+            max_retries: 2,
+            base_delay: Duration::from_millis(1),
+            ..RetryPolicy::default()
+        })
+        .build()
+        .unwrap()
+}
+
 /// Polls `f` every 20 ms until it returns `Some`, panicking after `deadline`.
 pub async fn wait_for<T, F, Fut>(what: &str, deadline: Duration, mut f: F) -> T
 where
