@@ -284,6 +284,9 @@ struct ErrorEnvelope {
     error: Option<Value>,
 }
 
+/// What one exchange got: status, `Retry-After` and body; or why it got nothing usable.
+type Exchanged = std::result::Result<(u16, Option<Duration>, Vec<u8>), Failure>;
+
 /// One failed attempt, classified.
 enum Failure {
     /// An error answer or a local fault that ends the call.
@@ -645,7 +648,7 @@ impl Client {
         suffix: Option<&str>,
         body: &Body,
         attempt: u32,
-    ) -> std::result::Result<(u16, Option<Duration>, Vec<u8>), Failure> {
+    ) -> Exchanged {
         let (method, url) = self.target(ep, suffix, attempt)?;
         let mut req = self.inner.http.request(method, url);
         req = match body {
@@ -725,7 +728,7 @@ impl Client {
         suffix: Option<&str>,
         body: &Body,
         attempt: u32,
-    ) -> std::result::Result<(u16, Option<Duration>, Vec<u8>), Failure> {
+    ) -> Exchanged {
         let connection = |reason: String| Error::Connection {
             call: ep.name.to_owned(),
             reason,
