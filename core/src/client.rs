@@ -299,6 +299,21 @@ enum Failure {
     },
 }
 
+impl Failure {
+    /// An attempt that ran out of its time; `reached` says whether the request may have left.
+    fn timed_out(ep: &Endpoint, attempt: u32, reached: bool) -> Failure {
+        Failure::Retryable {
+            error: Error::Timeout {
+                call: ep.name.to_owned(),
+                attempts: attempt,
+                history: vec![],
+            },
+            reached,
+            wait: None,
+        }
+    }
+}
+
 impl Client {
     /// A client for an app id and secret key, with default settings.
     pub fn new(app_id: impl Into<String>, secret: impl Into<SecretKey>) -> Result<Client> {
@@ -706,15 +721,7 @@ impl Client {
         };
         match tokio::time::timeout(self.timeout, exchange).await {
             Ok(r) => r,
-            Err(_) => Err(Failure::Retryable {
-                error: Error::Timeout {
-                    call: ep.name.to_owned(),
-                    attempts: attempt,
-                    history: vec![],
-                },
-                reached: true,
-                wait: None,
-            }),
+            Err(_) => Err(Failure::timed_out(ep, attempt, true)),
         }
     }
 
@@ -770,15 +777,9 @@ impl Client {
                 call: ep.name.to_owned(),
                 limit_bytes: self.inner.max_response_bytes,
             })),
-            Err(blocking_io::Failed::TimedOut { sent }) => Err(Failure::Retryable {
-                error: Error::Timeout {
-                    call: ep.name.to_owned(),
-                    attempts: attempt,
-                    history: vec![],
-                },
-                reached: sent,
-                wait: None,
-            }),
+            Err(blocking_io::Failed::TimedOut { sent }) => {
+                Err(Failure::timed_out(ep, attempt, sent))
+            }
             Err(blocking_io::Failed::NotSent(reason)) => Err(Failure::Retryable {
                 error: connection(reason),
                 reached: false,
