@@ -173,6 +173,22 @@ def test_every_payload_type_is_read_natively(values: List[Tuple[Any, Any]]) -> N
     assert len(kinds) == len(payloads(1))  # TEXT twice: the first comment and the text payload
 
 
+def test_a_page_shares_the_strings_its_records_repeat(values: List[Tuple[Any, Any]]) -> None:
+    # Every comment of the fixture's page is from one sender in one room: natively, their
+    # sender's address and name and the room's name are one `str` each, the rest as sent.
+    converter, comments = values[0]
+    kind, (page, _) = outcome(converter, encode(converter, comments))
+    assert kind == "value" and page == comments
+    for field in ("email", "username", "room_name"):
+        assert len({getattr(c, field) for c in page}) == 1, field
+        assert len({id(getattr(c, field)) for c in page}) == 1, field
+    messages = [c.message for c in page]
+    assert messages == [c.message for c in comments] and len(set(messages)) > 1
+    with pure_readers():
+        kind, (pure, _) = outcome(converter, encode(converter, comments))
+    assert len({id(c.email) for c in pure}) == len(pure)  # what the generated readers do
+
+
 def test_truncated_buffers_fail_alike(values: List[Tuple[Any, Any]]) -> None:
     for converter, value in values:
         data = encode(converter, value)

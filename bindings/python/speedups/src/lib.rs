@@ -27,6 +27,10 @@
 //! not. Malformed input raises the generated module's
 //! `InternalError` (`error`) with the generated readers' own messages, or `UnicodeDecodeError`.
 //!
+//! A read gives the same `str` again where a field repeats its last bytes (the sender and the room
+//! of a page of comments), and sets attributes by CPython's generic path where a class has no
+//! `__setattr__` of its own (bench/RESULTS.md, fix 26).
+//!
 //! It also carries the continuation callback of async calls that wakes event loops without the
 //! GIL ([`wake`]).
 //!
@@ -34,7 +38,6 @@
 //! by the generated Python, which keeps its pure-Python readers for interpreters that cannot load
 //! it (and under `QISCUS_PURE_PYTHON=1`).
 
-use pyo3::exceptions::PyUnicodeDecodeError;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyList, PyString, PyTuple, PyType};
 use pyo3::{intern, IntoPyObjectExt};
@@ -56,7 +59,8 @@ enum Ty {
     F32,
     F64,
     Bool,
-    Str,
+    /// A string field, numbered (from [`FIELDS`]) for [`Reader::strings`].
+    Str(usize),
     Optional(Box<Ty>),
     Sequence(Box<Ty>),
     /// A generated converter class: its plan, or its own `read`.
@@ -79,7 +83,7 @@ impl Ty {
                 "f" => Ty::F32,
                 "d" => Ty::F64,
                 "?" => Ty::Bool,
-                "s" => Ty::Str,
+                "s" => Ty::Str(FIELDS.fetch_add(1, std::sync::atomic::Ordering::Relaxed)),
                 other => {
                     return Err(pyo3::exceptions::PyValueError::new_err(format!(
                         "unknown type code {other:?}"
@@ -110,6 +114,9 @@ enum Kind {
         cls: Py<PyType>,
         new: Py<PyAny>,
         fields: Vec<(Py<PyString>, Ty)>,
+        /// Whether `cls` sets attributes as `object.__setattr__` does (no `__setattr__` of its
+        /// own): its fields are then set by [`set_generic`].
+        generic: bool,
     },
     Enumeration {
         variants: Vec<Variant>,
@@ -127,6 +134,10 @@ struct Variant {
     /// Where each field is found on a value of the variant, when written; `None` when the plan
     /// does not say (the enum is then written by its generated converter).
     accessors: Option<Vec<lower::Accessor>>,
+    /// `object.__new__`, for a variant with no fields whose `cls()` sets no attribute (the
+    /// generated `def __init__(self): pass`): its values are made without running that
+    /// `__init__`, as records are.
+    bare: Option<Py<PyAny>>,
 }
 
 /// How one record, data-carrying enum or list is read (see the module docs).
@@ -145,15 +156,67 @@ enum Stream<'py> {
     Lazy(Bound<'py, PyAny>),
 }
 
+/// Slots of [`Reader::strings`].
+const STRING_SLOTS: usize = 64;
+
+/// The number of the next string field a plan describes: the fields of a record are numbered in
+/// a row, so up to [`STRING_SLOTS`] of them never share a slot.
+static FIELDS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// A string a [`Reader`] made, kept to be given again.
+struct Remembered {
+    /// The number of the field that read it.
+    field: usize,
+    /// Where its bytes are in the data.
+    bytes: std::ops::Range<usize>,
+    text: Py<PyString>,
+}
+
 /// A read in progress over one stream's bytes.
 struct Reader<'a, 'py> {
     py: Python<'py>,
     stream: Stream<'py>,
     data: &'a [u8],
     offset: usize,
+    /// The last string read for a field, by the field's number (modulo [`STRING_SLOTS`]):
+    /// where the field reads the same bytes again, the same `str` is given again. The records of
+    /// a page repeat most of their strings from one to the next (the room's name, the sender's
+    /// address, name and avatar), and a Python string costs an allocation and a UTF-8 decoding,
+    /// then memory for as long as the records live.
+    strings: [Option<Remembered>; STRING_SLOTS],
 }
 
-impl<'py> Reader<'_, 'py> {
+impl<'a, 'py> Reader<'a, 'py> {
+    fn new(py: Python<'py>, stream: Stream<'py>, data: &'a [u8], offset: usize) -> Self {
+        Reader {
+            py,
+            stream,
+            data,
+            offset,
+            strings: [const { None }; STRING_SLOTS],
+        }
+    }
+
+    /// A string of the bytes at `range` of the data, for string field number `field`.
+    fn string(&mut self, field: usize, range: std::ops::Range<usize>) -> PyResult<Py<PyAny>> {
+        let py = self.py;
+        let bytes = &self.data[range.clone()];
+        let slot = &mut self.strings[field % STRING_SLOTS];
+        if let Some(last) = slot {
+            if last.field == field && self.data[last.bytes.clone()] == *bytes {
+                return Ok(last.text.clone_ref(py).into_any());
+            }
+        }
+        // CPython decodes (and checks) the UTF-8 itself, raising `UnicodeDecodeError`.
+        let text = PyString::from_bytes(py, bytes)?.unbind();
+        *slot = Some(Remembered {
+            field,
+            bytes: range,
+            text: text.clone_ref(py),
+        });
+        Ok(text.into_any())
+    }
+
     /// The stream for a converter read in Python, at the current offset.
     fn stream(&mut self) -> PyResult<Bound<'py, PyAny>> {
         let py = self.py;
@@ -207,21 +270,16 @@ impl<'py> Reader<'_, 'py> {
             Ty::F32 => f64::from(f32::from_be_bytes(self.take(error)?)).into_py_any(py),
             Ty::F64 => f64::from_be_bytes(self.take(error)?).into_py_any(py),
             Ty::Bool => (self.take::<1>(error)?[0] != 0).into_py_any(py),
-            Ty::Str => {
+            Ty::Str(field) => {
                 let size = self.i32(error)?;
                 let size = usize::try_from(size)
                     .map_err(|_| self.fail(error, "Unexpected negative string length"))?;
                 let end = self.offset.saturating_add(size);
-                let Some(bytes) = self.data.get(self.offset..end) else {
+                if end > self.data.len() {
                     return Err(self.fail(error, "read past end of rust buffer"));
-                };
-                self.offset = end;
-                match std::str::from_utf8(bytes) {
-                    Ok(text) => Ok(PyString::new(py, text).into_any().unbind()),
-                    Err(e) => Err(PyErr::from_value(
-                        PyUnicodeDecodeError::new_utf8(py, bytes, e)?.into_any(),
-                    )),
                 }
+                let start = std::mem::replace(&mut self.offset, end);
+                self.string(*field, start..end)
             }
             Ty::Optional(inner) => match self.take::<1>(error)?[0] {
                 0 => Ok(py.None()),
@@ -259,10 +317,19 @@ impl<'py> Reader<'_, 'py> {
         let py = self.py;
         let error = &plan.error;
         match &plan.kind {
-            Kind::Record { cls, new, fields } => {
+            Kind::Record {
+                cls,
+                new,
+                fields,
+                generic,
+            } => {
                 let object = new.bind(py).call1((cls.bind(py),))?;
                 for (name, ty) in fields {
-                    object.setattr(name.bind(py), self.value(ty, error)?)?;
+                    let value = self.value(ty, error)?.into_bound(py);
+                    match generic {
+                        true => set_generic(&object, name.bind(py), &value)?,
+                        false => object.setattr(name.bind(py), value)?,
+                    }
                 }
                 Ok(object.unbind())
             }
@@ -272,12 +339,18 @@ impl<'py> Reader<'_, 'py> {
                     .ok()
                     .and_then(|n| n.checked_sub(1))
                     .and_then(|n| variants.get(n));
-                let Some(Variant { cls, fields, .. }) = variant else {
+                let Some(Variant {
+                    cls, fields, bare, ..
+                }) = variant
+                else {
                     return Err(self.fail(error, "Raw enum value doesn't match any cases"));
                 };
                 let Some(fields) = fields else {
                     return Ok(cls.clone_ref(py));
                 };
+                if let Some(new) = bare {
+                    return Ok(new.bind(py).call1((cls.bind(py),))?.unbind());
+                }
                 let mut values = Vec::with_capacity(fields.len());
                 for ty in fields {
                     values.push(self.value(ty, error)?);
@@ -299,12 +372,12 @@ impl Plan {
         let data = data.cast::<PyBytes>()?.as_bytes();
         let len: usize = stream.getattr(intern!(py, "len"))?.extract()?;
         let offset: usize = stream.getattr(intern!(py, "offset"))?.extract()?;
-        let mut reader = Reader {
+        let mut reader = Reader::new(
             py,
-            stream: Stream::Given(stream.clone()),
-            data: &data[..len.min(data.len())],
+            Stream::Given(stream.clone()),
+            &data[..len.min(data.len())],
             offset,
-        };
+        );
         let value = reader.plan(self)?;
         stream.setattr(intern!(py, "offset"), reader.offset)?;
         Ok(value)
@@ -349,6 +422,34 @@ fn parse_each<T>(
     items.try_iter()?.map(|item| parse(&item?)).collect()
 }
 
+/// Sets attribute `name` of `object` to `value` as `object.__setattr__` does, without the lookup of
+/// the type's `__setattr__` and the interning that `setattr` does first: a page of 100 comments
+/// sets 1,600 attributes, and that path was ~10 % of reading it (bench/RESULTS.md, fix 26). Only
+/// for objects of a class without a `__setattr__` of its own, and names that are `str`.
+fn set_generic(
+    object: &Bound<'_, PyAny>,
+    name: &Bound<'_, PyString>,
+    value: &Bound<'_, PyAny>,
+) -> PyResult<()> {
+    // SAFETY: the three pointers are live objects (borrowed by the `Bound`s for the whole call,
+    // the GIL held through their lifetime `'_`); `PyObject_GenericSetAttr` borrows them and steals
+    // no reference, and reports failure by -1 with an exception set.
+    let status = unsafe {
+        pyo3::ffi::PyObject_GenericSetAttr(object.as_ptr(), name.as_ptr(), value.as_ptr())
+    };
+    match status {
+        0 => Ok(()),
+        _ => Err(PyErr::fetch(object.py())),
+    }
+}
+
+/// `object`'s attribute `name` (`__new__`, `__setattr__`).
+fn of_object<'py>(py: Python<'py>, name: &Bound<'py, PyString>) -> PyResult<Bound<'py, PyAny>> {
+    PyModule::import(py, "builtins")?
+        .getattr("object")?
+        .getattr(name)
+}
+
 /// The plan of a record: an object of `cls` whose attributes `fields` (name, type) are set in
 /// order, without calling `cls.__init__`.
 #[pyfunction]
@@ -358,9 +459,9 @@ fn record(
     fields: Vec<(Bound<'_, PyString>, Bound<'_, PyAny>)>,
 ) -> PyResult<Plan> {
     let py = cls.py();
-    let new = PyModule::import(py, "builtins")?
-        .getattr("object")?
-        .getattr(intern!(py, "__new__"))?;
+    let new = of_object(py, intern!(py, "__new__"))?;
+    let setattr = intern!(py, "__setattr__");
+    let generic = cls.getattr(setattr)?.is(of_object(py, setattr)?);
     let fields = fields
         .into_iter()
         .map(|(name, ty)| Ok((name.unbind(), Ty::parse(&ty)?)))
@@ -371,6 +472,7 @@ fn record(
             cls: cls.unbind(),
             new: new.unbind(),
             fields,
+            generic,
         },
     })
 }
@@ -408,10 +510,24 @@ fn enumeration(error: Bound<'_, PyAny>, variants: Vec<Bound<'_, PyTuple>>) -> Py
                     )));
                 }
             }
+            let bare = match &fields {
+                Some(fields) if fields.is_empty() => {
+                    let py = cls.py();
+                    let sets_nothing = cls
+                        .call0()
+                        .and_then(|made| made.getattr(intern!(py, "__dict__"))?.len())
+                        .is_ok_and(|attributes| attributes == 0);
+                    sets_nothing
+                        .then(|| of_object(py, intern!(py, "__new__")))
+                        .transpose()?
+                }
+                _ => None,
+            };
             Ok(Variant {
                 cls: cls.unbind(),
                 fields,
                 accessors,
+                bare: bare.map(Bound::unbind),
             })
         })
         .collect::<PyResult<_>>()?;

@@ -68,12 +68,7 @@ pub(crate) fn lift(
 ) -> PyResult<Py<PyAny>> {
     let (capacity, len, data) = parts(buffer)?;
     let bytes = take(capacity, len, data)?;
-    let mut reader = Reader {
-        py: buffer.py(),
-        stream: Stream::Lazy(stream.clone()),
-        data: &bytes,
-        offset: 0,
-    };
+    let mut reader = Reader::new(buffer.py(), Stream::Lazy(stream.clone()), &bytes, 0);
     let value = reader.plan(plan)?;
     let remaining = bytes.len() - reader.offset;
     if remaining != 0 {

@@ -82,7 +82,7 @@ impl<'py> Writer<'_, 'py> {
             }
             Ty::F64 => out.extend(value.extract::<f64>()?.to_be_bytes()),
             Ty::Bool => out.push(u8::from(value.is_truthy()?)),
-            Ty::Str => {
+            Ty::Str(_) => {
                 let text = value.cast::<PyString>()?.to_cow()?;
                 out.extend(length(text.len())?.to_be_bytes());
                 out.extend(text.as_bytes());
