@@ -17,6 +17,8 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use ureq::http::Uri;
+
+use crate::client::{parse_retry_after, Answer};
 use ureq::unversioned::resolver::{DefaultResolver, ResolvedSocketAddrs, Resolver};
 use ureq::unversioned::transport::{DefaultConnector, NextTimeout};
 
@@ -36,9 +38,6 @@ pub(crate) struct Request<'a> {
     /// The largest body accepted.
     pub max_body: u64,
 }
-
-/// The answer: status, `Retry-After` text, body.
-pub(crate) type Answer = (u16, Option<String>, Vec<u8>);
 
 /// Why an exchange failed.
 #[derive(Debug)]
@@ -79,6 +78,8 @@ impl BlockingHttp {
             .max_idle_connections(1024)
             .max_idle_connections_per_host(1024)
             .no_delay(true)
+            // A redirect comes back as the answer, never followed (see `client::redirected`).
+            .max_redirects(0)
             .build();
         BlockingHttp {
             agent: ureq::Agent::with_parts(
@@ -112,11 +113,15 @@ impl BlockingHttp {
             .run()
             .map_err(classify)?;
         let status = response.status().as_u16();
-        let retry_after = response
-            .headers()
-            .get("retry-after")
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned);
+        let header = |name| {
+            response
+                .headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned)
+        };
+        let retry_after = header("retry-after").as_deref().and_then(parse_retry_after);
+        let location = header("location");
         if response
             .headers()
             .get("content-length")
@@ -135,7 +140,12 @@ impl BlockingHttp {
                 ureq::Error::BodyExceedsLimit(_) => Failed::TooLarge,
                 e => classify(e),
             })?;
-        Ok((status, retry_after, body))
+        Ok(Answer {
+            status,
+            retry_after,
+            location,
+            body,
+        })
     }
 }
 
@@ -214,3 +224,4 @@ impl Resolver for CachedResolver {
         Ok(addrs)
     }
 }
+

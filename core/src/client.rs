@@ -6,7 +6,7 @@ use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use reqwest::header::{HeaderMap, HeaderValue, CONTENT_TYPE, RETRY_AFTER, USER_AGENT};
+use reqwest::header::{HeaderMap, HeaderValue, CONTENT_TYPE, LOCATION, RETRY_AFTER, USER_AGENT};
 use reqwest::Url;
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
@@ -284,8 +284,21 @@ struct ErrorEnvelope {
     error: Option<Value>,
 }
 
-/// What one exchange got: status, `Retry-After` and body; or why it got nothing usable.
-type Exchanged = std::result::Result<(u16, Option<Duration>, Vec<u8>), Failure>;
+/// How many redirects a download follows.
+const MAX_DOWNLOAD_REDIRECTS: usize = 10;
+
+/// What one exchange got back, whichever HTTP stack made it.
+pub(crate) struct Answer {
+    pub status: u16,
+    /// `Retry-After`, read.
+    pub retry_after: Option<Duration>,
+    /// `Location`, as sent (for the error of a redirect, which is never followed).
+    pub location: Option<String>,
+    pub body: Vec<u8>,
+}
+
+/// What one exchange got; or why it got nothing usable.
+type Exchanged = std::result::Result<Answer, Failure>;
 
 /// One failed attempt, classified.
 enum Failure {
@@ -377,6 +390,8 @@ impl Client {
                 .connect_timeout(config.connect_timeout)
                 .pool_idle_timeout(Duration::from_secs(60))
                 .tcp_nodelay(true)
+                // Never followed: see `redirected` (API calls) and `get_download` (downloads).
+                .redirect(reqwest::redirect::Policy::none())
                 .build()
                 .map_err(|e| Error::Config {
                     field: "http".into(),
@@ -467,10 +482,10 @@ impl Client {
 
     /// The HTTP client for a download URL: the credentialed one only on the API's own origin,
     /// so that the secret never reaches another host.
-    fn http_for(&self, url: &str) -> &reqwest::Client {
-        let same_origin = match (url::Url::parse(url), url::Url::parse(&self.inner.api_base)) {
-            (Ok(a), Ok(b)) => a.origin() == b.origin(),
-            _ => false,
+    fn http_for(&self, url: &Url) -> &reqwest::Client {
+        let same_origin = match Url::parse(&self.inner.api_base) {
+            Ok(api) => url.origin() == api.origin(),
+            Err(_) => false,
         };
         if same_origin {
             &self.inner.http
@@ -479,17 +494,55 @@ impl Client {
         }
     }
 
+    /// Sends a download's GET and follows its redirects (up to [`MAX_DOWNLOAD_REDIRECTS`]) itself,
+    /// choosing the client for each hop by [`Client::http_for`]: a file the API's origin hands on
+    /// to a storage host is fetched there without the credentials. `timeout` is each request's
+    /// own, body included (none: the caller times the steps).
+    async fn get_download(
+        &self,
+        call: &str,
+        url: &str,
+        timeout: Option<Duration>,
+    ) -> Result<reqwest::Response> {
+        let mut url = Url::parse(url).map_err(|e| Error::Connection {
+            call: call.to_owned(),
+            reason: format!("bad URL: {e}"),
+            attempts: 1,
+            history: vec![],
+        })?;
+        for _ in 0..=MAX_DOWNLOAD_REDIRECTS {
+            let mut req = self.http_for(&url).get(url.clone());
+            if let Some(t) = timeout {
+                req = req.timeout(t);
+            }
+            let resp = req
+                .send()
+                .await
+                .map_err(|e| transport_error(call, &e, 1, vec![]))?;
+            let next = resp
+                .status()
+                .is_redirection()
+                .then(|| resp.headers().get(LOCATION)?.to_str().ok())
+                .flatten()
+                .and_then(|location| url.join(location).ok());
+            match next {
+                Some(next) => url = next,
+                None => return Ok(resp),
+            }
+        }
+        Err(Error::Connection {
+            call: call.to_owned(),
+            reason: format!("more than {MAX_DOWNLOAD_REDIRECTS} redirects"),
+            attempts: 1,
+            history: vec![],
+        })
+    }
+
     /// Downloads a URL (an export's `download_url`) with the client's timeout and size cap.
     /// The secret is only sent when the URL is on the API's own origin.
     pub(crate) async fn download(&self, url: &str) -> Result<Vec<u8>> {
         let call = "download";
-        let resp = self
-            .http_for(url)
-            .get(url)
-            .timeout(self.timeout)
-            .send()
-            .await
-            .map_err(|e| transport_error(call, &e, 1, vec![]))?;
+        let resp = self.get_download(call, url, Some(self.timeout)).await?;
         let status = resp.status();
         let body = self.read_capped(call, resp).await?;
         if !status.is_success() {
@@ -517,11 +570,9 @@ impl Client {
             field: "file".into(),
             reason: format!("cannot write the download: {e}"),
         };
-        let http = self.http_for(url);
-        let mut resp = tokio::time::timeout(self.timeout, http.get(url).send())
+        let mut resp = tokio::time::timeout(self.timeout, self.get_download(call, url, None))
             .await
-            .map_err(timed_out)?
-            .map_err(|e| transport_error(call, &e, 1, vec![]))?;
+            .map_err(timed_out)??;
         let status = resp.status();
         if !status.is_success() {
             let body = self.read_capped(call, resp).await?;
@@ -630,7 +681,12 @@ impl Client {
         body: &Body,
         attempt: u32,
     ) -> std::result::Result<Vec<u8>, Failure> {
-        let (status, retry_after, bytes) = match (self.io, body) {
+        let Answer {
+            status,
+            retry_after,
+            location,
+            body: bytes,
+        } = match (self.io, body) {
             // A file upload (multipart) keeps to reqwest's form encoding.
             (Io::CallingThread, Body::None | Body::Query(_) | Body::Json(_)) => {
                 self.exchange_on_thread(ep, suffix, body, attempt)?
@@ -639,6 +695,14 @@ impl Client {
         };
         if (200..300).contains(&status) {
             return Ok(bytes);
+        }
+        if (300..400).contains(&status) {
+            return Err(Failure::Final(redirected(
+                ep.name,
+                status,
+                location.as_deref(),
+                attempt,
+            )));
         }
         let error = error_from_status(ep.name, status, retry_after, &bytes, attempt);
         match status {
@@ -704,13 +768,21 @@ impl Client {
                 }
             };
             let status = resp.status().as_u16();
-            let retry_after = resp
-                .headers()
-                .get(RETRY_AFTER)
-                .and_then(|v| v.to_str().ok())
-                .and_then(parse_retry_after);
+            let header = |name| {
+                resp.headers()
+                    .get(name)
+                    .and_then(|v| v.to_str().ok())
+                    .map(str::to_owned)
+            };
+            let retry_after = header(RETRY_AFTER).as_deref().and_then(parse_retry_after);
+            let location = header(LOCATION);
             match self.read_capped(ep.name, resp).await {
-                Ok(b) => Ok((status, retry_after, b)),
+                Ok(body) => Ok(Answer {
+                    status,
+                    retry_after,
+                    location,
+                    body,
+                }),
                 Err(e @ Error::ResponseTooLarge { .. }) => Err(Failure::Final(e)),
                 Err(e) => Err(Failure::Retryable {
                     error: e,
@@ -768,11 +840,7 @@ impl Client {
             )
         });
         match http.exchange(&request) {
-            Ok((status, retry_after, bytes)) => Ok((
-                status,
-                retry_after.as_deref().and_then(parse_retry_after),
-                bytes,
-            )),
+            Ok(answer) => Ok(answer),
             Err(blocking_io::Failed::TooLarge) => Err(Failure::Final(Error::ResponseTooLarge {
                 call: ep.name.to_owned(),
                 limit_bytes: self.inner.max_response_bytes,
@@ -849,7 +917,7 @@ fn check_base_url(base: &str, allow_insecure: bool) -> Result<()> {
 }
 
 /// `Retry-After` as seconds or an HTTP date.
-fn parse_retry_after(v: &str) -> Option<Duration> {
+pub(crate) fn parse_retry_after(v: &str) -> Option<Duration> {
     let v = v.trim();
     if let Ok(secs) = v.parse::<f64>() {
         return (secs >= 0.0 && secs.is_finite()).then(|| Duration::from_secs_f64(secs));
@@ -958,6 +1026,26 @@ pub(crate) fn error_from_status(
             attempts,
             history: vec![],
         },
+    }
+}
+
+/// The error of an API call answered with a redirect. The API never redirects, and neither HTTP
+/// stack may follow one: both would send `QISCUS_SDK_SECRET`, a header they do not know as a
+/// credential, to wherever it points, and change a POST into a GET. A proxy sending `http://`
+/// to `https://` is the usual cause; the error names where it pointed.
+fn redirected(call: &str, status: u16, location: Option<&str>, attempts: u32) -> Error {
+    let to = location.map_or_else(|| " (no Location)".to_owned(), |l| format!(" to {l}"));
+    Error::Api {
+        call: call.to_owned(),
+        status,
+        reason: format!(
+            "the server answered with a redirect{to}; the API does not redirect, and the client \
+             does not follow redirects with its credentials: check base_url"
+        ),
+        detailed_messages: vec![],
+        body_excerpt: None,
+        attempts,
+        history: vec![],
     }
 }
 

@@ -495,3 +495,35 @@ async fn does_its_io_on_the_calling_thread() {
         "the default client's I/O needs its runtime"
     );
 }
+
+#[tokio::test]
+async fn a_redirect_is_an_error_naming_where_it_pointed_and_is_never_followed() {
+    // The API never redirects; following one would carry the secret (a header neither HTTP
+    // stack knows as a credential) to the place it names, and turn a POST into a GET.
+    let elsewhere = recorder(r#"{"results":{}}"#).await;
+    for status in [301, 302, 303, 307, 308] {
+        let target = format!("{}/api/v2/rest/login_or_register", elsewhere.url);
+        let (api, asked) = redirector(status, target.clone()).await;
+        let c = client_for(&api);
+        let params = LoginOrRegisterParams::new(ALICE, "Alice");
+        let on_runtime = c.login_or_register(&params).await.unwrap_err();
+        let blocking = on_thread(
+            &c,
+            move |c| async move { c.login_or_register(&params).await },
+        )
+        .await
+        .unwrap_err();
+        for e in [&on_runtime, &blocking] {
+            assert_eq!(e.status(), Some(status), "{e:?}");
+            let text = e.to_string();
+            assert!(
+                text.contains(&target) && text.contains("base_url"),
+                "{text}"
+            );
+        }
+        assert_eq!(on_runtime.to_string(), blocking.to_string());
+        // Asked once by each client: a redirect is final, not retried.
+        assert_eq!(asked.lock().unwrap().len(), 2, "status {status}");
+    }
+    assert!(elsewhere.requests.lock().unwrap().is_empty());
+}

@@ -4,8 +4,27 @@
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
+mod common;
+
+use common::{canned_server, redirector};
 use qiscus::*;
 use serde_json::json;
+
+/// A finished export of one row (`[{"a":1}]`) to be downloaded from `download_url`.
+fn finished_export(download_url: String) -> Export {
+    Export {
+        unique_id: "x".into(),
+        status: "finished".into(),
+        percentage: 100.0,
+        resource_name: "users".into(),
+        download_url,
+        original_filename: "x.json".into(),
+        size: 9,
+        total_rows: 1,
+        error_message: String::new(),
+        created_at: None,
+    }
+}
 
 /// A listener that counts connections: a validation bug would show as a connection.
 async fn counting_server() -> (String, Arc<AtomicUsize>) {
@@ -520,22 +539,57 @@ async fn downloads_from_another_host_never_carry_the_secret() {
         .base_url(&api)
         .build()
         .unwrap();
-    let export = Export {
-        unique_id: "x".into(),
-        status: "finished".into(),
-        percentage: 100.0,
-        resource_name: "users".into(),
-        download_url: format!("http://{cdn_addr}/exports/x.json"),
-        original_filename: "x.json".into(),
-        size: 9,
-        total_rows: 1,
-        error_message: String::new(),
-        created_at: None,
-    };
+    let export = finished_export(format!("http://{cdn_addr}/exports/x.json"));
     let rows = c.download_export(&export).await.unwrap();
     assert_eq!(rows, vec![json!({"a": 1})]);
     let request = seen.await.unwrap().to_ascii_lowercase();
     assert!(request.starts_with("get /exports/x.json"), "{request}");
     assert!(!request.contains(&SECRET.to_ascii_lowercase()), "{request}");
     assert!(!request.contains("qiscus_sdk_secret"), "{request}");
+}
+
+#[tokio::test]
+async fn a_download_the_api_redirects_to_another_host_is_fetched_there_without_the_secret() {
+    // The export's URL is on the API's origin, which hands the file on to a storage host.
+    let storage = canned_server(200, r#"[{"a":1}]"#).await;
+    let (storage_hop, at_storage) = redirector(302, format!("{storage}/bucket/x.json")).await;
+    let (api, at_api) = redirector(302, format!("{storage_hop}/signed/x.json")).await;
+    let c = Client::builder("app", SECRET)
+        .base_url(&api)
+        .build()
+        .unwrap();
+    let export = finished_export(format!("{api}/exports/x.json"));
+    let rows = c.download_export(&export).await.unwrap();
+    assert_eq!(rows, vec![json!({"a": 1})]);
+    let mut sink = Vec::new();
+    c.download_export_to(&export, &mut sink, None)
+        .await
+        .unwrap();
+    assert_eq!(sink, br#"[{"a":1}]"#);
+    // The API's origin is asked with the credentials, each host after it without them.
+    let at_api = at_api.lock().unwrap().clone();
+    assert_eq!(at_api.len(), 2);
+    assert!(at_api
+        .iter()
+        .all(|r| r.header("qiscus_sdk_secret") == Some(SECRET)));
+    let at_storage = at_storage.lock().unwrap().clone();
+    assert_eq!(at_storage.len(), 2);
+    for r in &at_storage {
+        assert_eq!(r.request_line, "GET /signed/x.json HTTP/1.1");
+        assert_eq!(r.header("qiscus_sdk_secret"), None, "{r:?}");
+        assert_eq!(r.header("qiscus_sdk_app_id"), None, "{r:?}");
+    }
+}
+
+#[tokio::test]
+async fn a_download_that_redirects_without_end_fails_naming_it() {
+    let (api, asked) = redirector(302, "/exports/x.json".into()).await;
+    let c = Client::builder("app", SECRET)
+        .base_url(&api)
+        .build()
+        .unwrap();
+    let export = finished_export(format!("{api}/exports/x.json"));
+    let e = c.download_export(&export).await.unwrap_err();
+    assert!(e.to_string().contains("more than 10 redirects"), "{e}");
+    assert_eq!(asked.lock().unwrap().len(), 11);
 }

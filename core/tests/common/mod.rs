@@ -187,3 +187,30 @@ pub async fn canned_server(status: u16, body: &'static str) -> String {
     });
     format!("http://{addr}")
 }
+
+/// A tiny HTTP server answering every request with a redirect (`status`) to `location`, and
+/// keeping what it was sent; returns its base URL and the requests.
+pub async fn redirector(
+    status: u16,
+    location: String,
+) -> (String, std::sync::Arc<std::sync::Mutex<Vec<RawRequest>>>) {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let kept = seen.clone();
+    tokio::spawn(async move {
+        while let Ok((mut sock, _)) = listener.accept().await {
+            let (kept, location) = (kept.clone(), location.clone());
+            tokio::spawn(async move {
+                while let Some(req) = read_request(&mut sock).await {
+                    kept.lock().unwrap().push(req);
+                    let resp = format!(
+                        "HTTP/1.1 {status} X\r\nlocation: {location}\r\ncontent-length: 0\r\n\r\n"
+                    );
+                    let _ = sock.write_all(resp.as_bytes()).await;
+                }
+            });
+        }
+    });
+    (format!("http://{addr}"), seen)
+}
