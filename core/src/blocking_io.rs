@@ -20,7 +20,9 @@ use ureq::http::Uri;
 
 use crate::client::{parse_retry_after, Answer};
 use ureq::unversioned::resolver::{DefaultResolver, ResolvedSocketAddrs, Resolver};
-use ureq::unversioned::transport::{DefaultConnector, NextTimeout};
+use ureq::unversioned::transport::{
+    Buffers, ConnectionDetails, Connector, DefaultConnector, NextTimeout, Transport,
+};
 
 /// How long a resolved address list is reused for new connections.
 const RESOLVED_FOR: Duration = Duration::from_secs(60);
@@ -84,7 +86,7 @@ impl BlockingHttp {
         BlockingHttp {
             agent: ureq::Agent::with_parts(
                 config,
-                DefaultConnector::default(),
+                DefaultConnector::default().chain(OneWrite),
                 CachedResolver::default(),
             ),
             app_id,
@@ -225,3 +227,238 @@ impl Resolver for CachedResolver {
     }
 }
 
+/// Makes each connection send a request's head and the body that follows it in one write.
+///
+/// ureq hands its transport the head, then the body, and a plain TCP transport sends each at
+/// once (`TCP_NODELAY`): every call with a body was two segments, and the server woke for each.
+/// [`HeadWithBody`] keeps a head that announces a body until the body's first part comes.
+#[derive(Debug)]
+struct OneWrite;
+
+impl Connector<Box<dyn Transport>> for OneWrite {
+    type Out = HeadWithBody;
+
+    fn connect(
+        &self,
+        _: &ConnectionDetails,
+        chained: Option<Box<dyn Transport>>,
+    ) -> Result<Option<HeadWithBody>, ureq::Error> {
+        Ok(chained.map(|inner| HeadWithBody {
+            inner,
+            head: Vec::new(),
+        }))
+    }
+}
+
+/// A transport that sends a request's head together with its body (see [`OneWrite`]).
+#[derive(Debug)]
+struct HeadWithBody {
+    inner: Box<dyn Transport>,
+    /// A head kept back, waiting for its body.
+    head: Vec<u8>,
+}
+
+impl HeadWithBody {
+    /// Sends a head kept back, if any.
+    fn flush(&mut self, timeout: NextTimeout) -> Result<(), ureq::Error> {
+        if self.head.is_empty() {
+            return Ok(());
+        }
+        let head = std::mem::take(&mut self.head);
+        self.inner.buffers().output()[..head.len()].copy_from_slice(&head);
+        self.inner.transmit_output(head.len(), timeout)
+    }
+}
+
+impl Transport for HeadWithBody {
+    fn buffers(&mut self) -> &mut dyn Buffers {
+        self.inner.buffers()
+    }
+
+    fn transmit_output(&mut self, amount: usize, timeout: NextTimeout) -> Result<(), ureq::Error> {
+        let out = self.inner.buffers().output();
+        if self.head.is_empty() {
+            if announces_body(&out[..amount]) {
+                self.head.extend_from_slice(&out[..amount]);
+                return Ok(());
+            }
+            return self.inner.transmit_output(amount, timeout);
+        }
+        let held = self.head.len();
+        if held + amount > out.len() {
+            // No room for both: the head, then the body as it was.
+            let body = out[..amount].to_vec();
+            self.flush(timeout)?;
+            self.inner.buffers().output()[..amount].copy_from_slice(&body);
+            return self.inner.transmit_output(amount, timeout);
+        }
+        out.copy_within(..amount, held);
+        out[..held].copy_from_slice(&self.head);
+        self.head.clear();
+        self.inner.transmit_output(held + amount, timeout)
+    }
+
+    fn await_input(&mut self, timeout: NextTimeout) -> Result<bool, ureq::Error> {
+        // Never wait for an answer to a request not wholly sent.
+        self.flush(timeout)?;
+        self.inner.await_input(timeout)
+    }
+
+    fn is_open(&mut self) -> bool {
+        self.inner.is_open()
+    }
+
+    fn is_tls(&self) -> bool {
+        self.inner.is_tls()
+    }
+}
+
+/// Whether `bytes` are a whole HTTP/1.1 request head that a body of known, non-zero length
+/// follows (ureq sends every body of this client with its `content-length`).
+fn announces_body(bytes: &[u8]) -> bool {
+    let Some(head) = bytes
+        .strip_suffix(b"\r\n\r\n")
+        .and_then(|h| std::str::from_utf8(h).ok())
+    else {
+        return false;
+    };
+    let mut lines = head.split("\r\n");
+    if !lines.next().is_some_and(|l| l.ends_with(" HTTP/1.1")) {
+        return false;
+    }
+    lines.any(|line| {
+        line.split_once(':').is_some_and(|(name, value)| {
+            name.eq_ignore_ascii_case("content-length")
+                && value.trim().parse::<u64>().is_ok_and(|n| n > 0)
+        })
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Arc;
+    use ureq::unversioned::transport::LazyBuffers;
+
+    /// A transport that keeps what it is asked to send, one entry per write.
+    #[derive(Debug)]
+    struct Recording {
+        buffers: LazyBuffers,
+        sent: Arc<Mutex<Vec<Vec<u8>>>>,
+    }
+
+    impl Transport for Recording {
+        fn buffers(&mut self) -> &mut dyn Buffers {
+            &mut self.buffers
+        }
+        fn transmit_output(&mut self, amount: usize, _: NextTimeout) -> Result<(), ureq::Error> {
+            let bytes = self.buffers.output()[..amount].to_vec();
+            self.sent.lock().unwrap().push(bytes);
+            Ok(())
+        }
+        fn await_input(&mut self, _: NextTimeout) -> Result<bool, ureq::Error> {
+            Ok(false)
+        }
+        fn is_open(&mut self) -> bool {
+            true
+        }
+    }
+
+    /// A [`HeadWithBody`] over a [`Recording`] with an output buffer of `room` bytes.
+    fn transport(room: usize) -> (HeadWithBody, Arc<Mutex<Vec<Vec<u8>>>>) {
+        let sent = Arc::new(Mutex::new(Vec::new()));
+        let inner = Recording {
+            buffers: LazyBuffers::new(1024, room),
+            sent: sent.clone(),
+        };
+        let t = HeadWithBody {
+            inner: Box::new(inner),
+            head: Vec::new(),
+        };
+        (t, sent)
+    }
+
+    /// What ureq does: writes `bytes` into the output buffer and asks for them to be sent.
+    fn write(t: &mut HeadWithBody, bytes: &[u8]) {
+        t.buffers().output()[..bytes.len()].copy_from_slice(bytes);
+        t.transmit_output(bytes.len(), NextTimeout::default())
+            .unwrap();
+    }
+
+    const POST: &[u8] =
+        b"POST /api/v2/rest/post_comment HTTP/1.1\r\nhost: x\r\nContent-Length: 5\r\n\r\n";
+
+    #[test]
+    fn a_head_and_its_body_leave_in_one_write() {
+        let (mut t, sent) = transport(1024);
+        write(&mut t, POST);
+        assert!(sent.lock().unwrap().is_empty());
+        write(&mut t, b"hello");
+        assert_eq!(*sent.lock().unwrap(), vec![[POST, b"hello"].concat()]);
+        // The next request is sent the same way, from an empty state.
+        write(&mut t, POST);
+        write(&mut t, b"world");
+        assert_eq!(sent.lock().unwrap()[1], [POST, b"world"].concat());
+    }
+
+    #[test]
+    fn a_head_without_a_body_leaves_at_once() {
+        for head in [
+            &b"GET /api/v2/rest/load_comments?room_id=1 HTTP/1.1\r\nhost: x\r\n\r\n"[..],
+            b"POST /x HTTP/1.1\r\ncontent-length: 0\r\n\r\n",
+            b"DELETE /x HTTP/1.1\r\nhost: x\r\n\r\n",
+        ] {
+            let (mut t, sent) = transport(1024);
+            write(&mut t, head);
+            assert_eq!(*sent.lock().unwrap(), vec![head.to_vec()]);
+        }
+    }
+
+    #[test]
+    fn only_a_whole_request_head_is_kept_back() {
+        assert!(announces_body(POST));
+        assert!(announces_body(
+            b"PUT /x HTTP/1.1\r\ncontent-length:  12 \r\n\r\n"
+        ));
+        assert!(!announces_body(&POST[..POST.len() - 2]));
+        assert!(!announces_body(b"{\"content-length: 5\r\n\r\n"));
+        assert!(!announces_body(
+            b"POST /x HTTP/1.1\r\ncontent-length: x\r\n\r\n"
+        ));
+        assert!(!announces_body(
+            b"HTTP/1.1 200 OK\r\ncontent-length: 5\r\n\r\n"
+        ));
+    }
+
+    #[test]
+    fn a_body_in_parts_follows_its_head_in_order() {
+        let (mut t, sent) = transport(1024);
+        write(&mut t, POST);
+        write(&mut t, b"hel");
+        write(&mut t, b"lo");
+        assert_eq!(
+            *sent.lock().unwrap(),
+            vec![[POST, b"hel"].concat(), b"lo".to_vec()]
+        );
+    }
+
+    #[test]
+    fn without_room_for_both_the_head_goes_first() {
+        let room = POST.len() + 3;
+        let (mut t, sent) = transport(room);
+        write(&mut t, POST);
+        write(&mut t, b"hello");
+        assert_eq!(
+            *sent.lock().unwrap(),
+            vec![POST.to_vec(), b"hello".to_vec()]
+        );
+    }
+
+    #[test]
+    fn a_kept_head_is_sent_before_waiting_for_an_answer() {
+        let (mut t, sent) = transport(1024);
+        write(&mut t, POST);
+        t.await_input(NextTimeout::default()).unwrap();
+        assert_eq!(*sent.lock().unwrap(), vec![POST.to_vec()]);
+    }
+}
