@@ -10,6 +10,14 @@ use common::{canned_server, redirector};
 use qiscus::*;
 use serde_json::json;
 
+/// A client of the API at `base`, with [`SECRET`].
+fn client_at(base: &str) -> Client {
+    Client::builder("app", SECRET)
+        .base_url(base)
+        .build()
+        .unwrap()
+}
+
 /// A finished export of one row (`[{"a":1}]`) to be downloaded from `download_url`.
 fn finished_export(download_url: String) -> Export {
     Export {
@@ -535,10 +543,7 @@ async fn downloads_from_another_host_never_carry_the_secret() {
         String::from_utf8_lossy(&buf[..n]).to_string()
     });
     let (api, _count) = counting_server().await;
-    let c = Client::builder("app", SECRET)
-        .base_url(&api)
-        .build()
-        .unwrap();
+    let c = client_at(&api);
     let export = finished_export(format!("http://{cdn_addr}/exports/x.json"));
     let rows = c.download_export(&export).await.unwrap();
     assert_eq!(rows, vec![json!({"a": 1})]);
@@ -554,10 +559,7 @@ async fn a_download_the_api_redirects_to_another_host_is_fetched_there_without_t
     let storage = canned_server(200, r#"[{"a":1}]"#).await;
     let (storage_hop, at_storage) = redirector(302, format!("{storage}/bucket/x.json")).await;
     let (api, at_api) = redirector(302, format!("{storage_hop}/signed/x.json")).await;
-    let c = Client::builder("app", SECRET)
-        .base_url(&api)
-        .build()
-        .unwrap();
+    let c = client_at(&api);
     let export = finished_export(format!("{api}/exports/x.json"));
     let rows = c.download_export(&export).await.unwrap();
     assert_eq!(rows, vec![json!({"a": 1})]);
@@ -584,10 +586,7 @@ async fn a_download_the_api_redirects_to_another_host_is_fetched_there_without_t
 #[tokio::test]
 async fn a_download_that_redirects_without_end_fails_naming_it() {
     let (api, asked) = redirector(302, "/exports/x.json".into()).await;
-    let c = Client::builder("app", SECRET)
-        .base_url(&api)
-        .build()
-        .unwrap();
+    let c = client_at(&api);
     let export = finished_export(format!("{api}/exports/x.json"));
     let e = c.download_export(&export).await.unwrap_err();
     assert!(e.to_string().contains("more than 10 redirects"), "{e}");
