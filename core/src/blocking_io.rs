@@ -10,19 +10,20 @@
 //!
 //! Only the exchange differs: the client builds the same request (URL, query, headers, body) and
 //! classifies the answer, the retries and the errors in one place for both kinds of I/O
-//! ([`crate::Client::with_blocking_io`]).
+//! ([`crate::Client::with_blocking_io`]). A request leaves in one write, its head with its body
+//! ([`OneWrite`]), and a redirect comes back as the answer, never followed.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use ureq::http::Uri;
-
-use crate::client::{parse_retry_after, Answer};
 use ureq::unversioned::resolver::{DefaultResolver, ResolvedSocketAddrs, Resolver};
 use ureq::unversioned::transport::{
     Buffers, ConnectionDetails, Connector, DefaultConnector, NextTimeout, Transport,
 };
+
+use crate::client::{parse_retry_after, Answer};
 
 /// How long a resolved address list is reused for new connections.
 const RESOLVED_FOR: Duration = Duration::from_secs(60);
