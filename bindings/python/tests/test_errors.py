@@ -145,6 +145,48 @@ async def test_decode_error(html_server: str, email: Email) -> None:
             await c.user_profile(email("x"))
 
 
+class _RedirectHandler(http.server.BaseHTTPRequestHandler):
+    """Answers everything with a redirect to an address that must never be asked."""
+
+    target = "http://127.0.0.1:9/elsewhere"
+    asked: list[str] = []
+
+    def _redirect(self) -> None:
+        _RedirectHandler.asked.append(self.command)
+        self.send_response(302)
+        self.send_header("Location", self.target)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    do_GET = do_POST = _redirect
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+async def test_a_redirect_is_an_api_error_naming_it(email: Email) -> None:
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _RedirectHandler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    _RedirectHandler.asked.clear()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}"
+        with qiscus.Client(APP_ID, SECRET, base_url=url) as c:
+            params = LoginOrRegisterParams(email=email("r"), username="R")
+            with pytest.raises(QiscusError.Api) as blocking:
+                c.login_or_register_blocking(params)
+            with pytest.raises(QiscusError.Api) as awaited:
+                await c.login_or_register(params)
+        for err in (blocking.value, awaited.value):
+            # Followed, the call would have failed to connect to the target instead.
+            assert err.status == 302 and err.call == "login_or_register"
+            assert _RedirectHandler.target in err.reason and "base_url" in err.reason
+            assert err.attempts == 1
+        assert _RedirectHandler.asked == ["POST", "POST"]  # once per form, never followed
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
 async def test_response_too_large(emulator: Emulator, client: qiscus.Client, email: Email) -> None:
     address = email("big")
     client.login_or_register_blocking(LoginOrRegisterParams(email=address, username="B" * 200))
