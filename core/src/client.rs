@@ -289,11 +289,13 @@ const MAX_DOWNLOAD_REDIRECTS: usize = 10;
 
 /// What one exchange got back, whichever HTTP stack made it.
 pub(crate) struct Answer {
+    /// The HTTP status.
     pub status: u16,
     /// `Retry-After`, read.
     pub retry_after: Option<Duration>,
     /// `Location`, as sent (for the error of a redirect, which is never followed).
     pub location: Option<String>,
+    /// The whole body (within the client's size limit).
     pub body: Vec<u8>,
 }
 
