@@ -506,12 +506,8 @@ impl Client {
         url: &str,
         timeout: Option<Duration>,
     ) -> Result<reqwest::Response> {
-        let mut url = Url::parse(url).map_err(|e| Error::Connection {
-            call: call.to_owned(),
-            reason: format!("bad URL: {e}"),
-            attempts: 1,
-            history: vec![],
-        })?;
+        let mut url =
+            Url::parse(url).map_err(|e| Error::connection(call, format!("bad URL: {e}"), 1))?;
         for _ in 0..=MAX_DOWNLOAD_REDIRECTS {
             let mut req = self.http_for(&url).get(url.clone());
             if let Some(t) = timeout {
@@ -532,12 +528,11 @@ impl Client {
                 None => return Ok(resp),
             }
         }
-        Err(Error::Connection {
-            call: call.to_owned(),
-            reason: format!("more than {MAX_DOWNLOAD_REDIRECTS} redirects"),
-            attempts: 1,
-            history: vec![],
-        })
+        Err(Error::connection(
+            call,
+            format!("more than {MAX_DOWNLOAD_REDIRECTS} redirects"),
+            1,
+        ))
     }
 
     /// Downloads a URL (an export's `download_url`) with the client's timeout and size cap.
@@ -664,12 +659,7 @@ impl Client {
             (Some(s), _) => Url::parse(&format!("{}{}/{}", self.inner.api_base, ep.path, s)),
         };
         let url = parsed.map_err(|e| {
-            Failure::Final(Error::Connection {
-                call: ep.name.to_owned(),
-                reason: format!("bad URL: {e}"),
-                attempts: attempt,
-                history: vec![],
-            })
+            Failure::Final(Error::connection(ep.name, format!("bad URL: {e}"), attempt))
         })?;
         Ok((method, url))
     }
@@ -810,12 +800,7 @@ impl Client {
         body: &Body,
         attempt: u32,
     ) -> Exchanged {
-        let connection = |reason: String| Error::Connection {
-            call: ep.name.to_owned(),
-            reason,
-            attempts: attempt,
-            history: vec![],
-        };
+        let connection = |reason: String| Error::connection(ep.name, reason, attempt);
         let (method, mut url) = self.target(ep, suffix, attempt)?;
         let (content_type, bytes): (_, &[u8]) = match body {
             Body::Query(q) => {

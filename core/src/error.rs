@@ -149,6 +149,16 @@ impl Error {
         }
     }
 
+    /// A connection failure of `call` after `attempts` attempts, without an attempt history.
+    pub(crate) fn connection(call: &str, reason: impl Into<String>, attempts: u32) -> Self {
+        Error::Connection {
+            call: call.to_owned(),
+            reason: reason.into(),
+            attempts,
+            history: vec![],
+        }
+    }
+
     pub(crate) fn invalid(field: impl Into<String>, reason: impl Into<String>) -> Self {
         Error::InvalidInput {
             field: field.into(),
