@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import importlib.util
+import pickle
 import subprocess
 import sys
 import textwrap
@@ -277,6 +278,31 @@ def test_records_repr_shows_their_fields() -> None:
     assert repr(row) == str(row)
     assert "repr@example.com" in repr(row) and "Repr" in repr(row)
     assert repr([row]) == f"[{row}]"
+
+
+def test_a_variant_is_one_class_deriving_from_its_enum() -> None:
+    # uniffi-bindgen's variants patch: the nested body becomes the variant's one class.
+    card = qiscus.Payload.CARD(qiscus.CardPayload(text="t", image="i", title="T", description="d", url="u", buttons=[]))
+    for variant in (qiscus.Payload.TEXT, qiscus.Payload.CARD, qiscus.ConformanceCall.LOGIN_OR_REGISTER):
+        enum = variant.__mro__[1]
+        assert variant.__mro__ == (variant, enum, object)
+        assert variant.__name__ == variant.__qualname__ == f"{enum.__name__}.{variant.__qualname__.split('.')[1]}"
+        assert variant.__module__ == "qiscus._native.qiscus_core"
+        assert variant.__repr__ is variant.__str__
+    # Its docstring is the one written in Rust (UniFFI's second class had none).
+    assert "a product card" in (qiscus.Payload.CARD.__doc__ or "")
+    text = qiscus.Payload.TEXT()
+    assert isinstance(text, qiscus.Payload) and isinstance(card, qiscus.Payload.CARD)
+    assert text.is_TEXT() and not text.is_CARD() and card.is_CARD()
+    assert repr(text) == "Payload.TEXT()" and repr(card) == str(card) and "CardPayload(" in repr(card)
+    assert text == qiscus.Payload.TEXT() and card != text
+    assert pickle.loads(pickle.dumps(card)) == card
+
+
+def test_import_leaves_the_collector_as_it_found_it() -> None:
+    # The collector is paused while the generated modules load, and resumed only if it was on.
+    assert run_python("import gc, qiscus; print(gc.isenabled())") == "True"
+    assert run_python("import gc; gc.disable(); import qiscus; print(gc.isenabled())") == "False"
 
 
 def test_buffer_stream_reads_exactly_what_is_there() -> None:

@@ -11,6 +11,7 @@ mod lazy_ffi;
 mod python;
 mod records;
 mod speedups;
+mod variants;
 
 use std::fs;
 use std::path::{Path, PathBuf};

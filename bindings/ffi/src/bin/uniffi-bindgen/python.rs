@@ -28,7 +28,9 @@
 //! * the scopes around every lift and lower of a buffer are small classes instead of `contextlib`
 //!   generators ([`BUFFER_SCOPES`]), and call statuses are made zero-filled ([`CALL_STATUS`]).
 //! * records read their fields inline from the stream's bytes instead of through one converter
-//!   call (or three, for an optional) per field ([`crate::records`]).
+//!   call (or three, for an optional) per field ([`crate::records`]);
+//! * each variant of an enum with data is one class, not a nested class and a subclass of it
+//!   ([`crate::variants`]).
 //!
 //! The generator is pinned to one uniffi version; every patch checks that the code it replaces is
 //! exactly the shape it expects and fails the build otherwise, so a uniffi upgrade cannot silently
@@ -423,7 +425,7 @@ pub fn patch_module(source: &str) -> Result<String, String> {
             source = replace_once(&source, &import, &lazy, &what)?;
         }
     }
-    Ok(source)
+    crate::variants::patch_variants(&source)
 }
 
 /// Removes `import {module}` after checking that nothing refers to `{module}.` other than as an
