@@ -214,14 +214,32 @@ def _class(module: ast.Module, name: str) -> Optional[ast.ClassDef]:
     return found[-1] if found else None
 
 
-def _all(module: ast.Module) -> List[str]:
+def _assigned(module: ast.Module, name: str) -> Optional[List[str]]:
     for node in module.body:
-        if isinstance(node, ast.Assign) and any(
-            isinstance(t, ast.Name) and t.id == "__all__" for t in node.targets
-        ):
-            value = ast.literal_eval(node.value)
-            return [str(v) for v in value]
-    raise ValueError("generated module has no __all__")
+        if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == name for t in node.targets):
+            return [str(v) for v in ast.literal_eval(node.value)]
+    return None
+
+
+def _all(module: ast.Module) -> List[str]:
+    """The module's exported names: its `__all__`, and the flat enums it makes when first used."""
+    names = _assigned(module, "__all__")
+    if names is None:
+        raise ValueError("generated module has no __all__")
+    return names + (_assigned(module, "_UNIFFI_LAZY_NAMES") or [])
+
+
+def _hoist_lazy_enums(module: ast.Module) -> ast.Module:
+    """The module with each flat enum's class in place of the function that makes it when first
+    used (`_uniffi_define_{Name}`, uniffi-bindgen/lazy_enums.rs), as if it were made at import."""
+    body: List[ast.stmt] = []
+    for node in module.body:
+        if isinstance(node, ast.FunctionDef) and node.name.startswith("_uniffi_define_"):
+            body += [n for n in node.body if isinstance(n, ast.ClassDef)]
+        else:
+            body.append(node)
+    module.body = body
+    return module
 
 
 def _init(cls: ast.ClassDef) -> Optional[ast.FunctionDef]:
@@ -373,7 +391,7 @@ def handwritten(init: ast.Module) -> Tuple[List[str], List[List[str]], Dict[str,
 
 
 def generate(native: Path, init_py: Path = INIT_PY) -> str:
-    core = ast.parse((native / "qiscus_core.py").read_text(encoding="utf-8"))
+    core = _hoist_lazy_enums(ast.parse((native / "qiscus_core.py").read_text(encoding="utf-8")))
     client = ast.parse((native / "qiscus.py").read_text(encoding="utf-8"))
     typevars, own_classes, client_methods = handwritten(ast.parse(init_py.read_text(encoding="utf-8")))
     out = [

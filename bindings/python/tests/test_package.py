@@ -27,6 +27,11 @@ def test_everything_is_exported_at_top_level() -> None:
         for name in module.__all__:
             assert hasattr(qiscus, name), name
             assert name in qiscus.__all__, name
+    # The flat enums, made when first used.
+    assert set(generated_core._UNIFFI_LAZY_NAMES) == {"BackupStage", "BackupResource", "DevicePlatform", "RoomType"}
+    for name in generated_core._UNIFFI_LAZY_NAMES:
+        assert name in qiscus.__all__ and name in dir(qiscus), name
+        assert getattr(qiscus, name) is getattr(generated_core, name), name
     for name in ("Client", "QiscusError", "Payload", "User", "Comment", "debug_sleep", "receive_webhook"):
         assert name in qiscus.__all__
     assert qiscus.QiscusError is generated_core.QiscusError
@@ -148,7 +153,8 @@ def test_import_loads_no_asyncio_and_no_unused_modules() -> None:
         import sys
         import qiscus
         heavy = ("asyncio", "ssl", "concurrent.futures", "dataclasses", "platform", "traceback", "json", "typing",
-                 "re", "datetime", "threading", "contextlib", "weakref", "importlib", "importlib.util", "warnings")
+                 "re", "datetime", "threading", "contextlib", "weakref", "importlib", "importlib.util", "warnings",
+                 "enum", "functools", "collections")
         print(sorted(m for m in heavy if m in sys.modules))
         """
     )
@@ -297,6 +303,59 @@ def test_a_variant_is_one_class_deriving_from_its_enum() -> None:
     assert repr(text) == "Payload.TEXT()" and repr(card) == str(card) and "CardPayload(" in repr(card)
     assert text == qiscus.Payload.TEXT() and card != text
     assert pickle.loads(pickle.dumps(card)) == card
+
+
+def test_flat_enums_are_made_once_when_first_used() -> None:
+    # uniffi-bindgen's lazy_enums patch: `enum` is imported, and each flat enum made, on first use.
+    out = run_python(
+        """
+        import sys
+        import qiscus
+        from qiscus._native import qiscus_core
+        before = "enum" in sys.modules, "RoomType" in vars(qiscus_core)
+        import pickle, threading
+        # Eight threads ask for it at once: one class.
+        seen = []
+        start = threading.Barrier(8)
+        def first_use():
+            start.wait()
+            seen.append(qiscus.RoomType)
+        threads = [threading.Thread(target=first_use) for _ in range(8)]
+        for t in threads: t.start()
+        for t in threads: t.join()
+        import enum
+        from qiscus import RoomType
+        assert all(s is RoomType for s in seen) and RoomType is qiscus_core.RoomType
+        assert issubclass(RoomType, enum.Enum) and RoomType.__qualname__ == "RoomType"
+        assert RoomType.__module__ == "qiscus._native.qiscus_core" and "room" in (RoomType.__doc__ or "")
+        assert pickle.loads(pickle.dumps(RoomType.GROUP)) is RoomType.GROUP
+        assert [m.name for m in RoomType] == ["SINGLE", "GROUP"]
+        print(before, "BackupStage" in vars(qiscus_core), qiscus.BackupStage.FINISHED.name)
+        """
+    )
+    assert out == "(False, False) False FINISHED"
+
+
+def test_a_flat_enum_read_before_first_use_is_made_by_the_read() -> None:
+    # A value read before anything named the enum: its converter makes the class (and, with the
+    # native readers, its plan, which reads the next one).
+    out = run_python(
+        """
+        import qiscus
+        from qiscus._native import qiscus_core as module
+        converter = module._UniffiFfiConverterTypeRoomType
+        made = "RoomType" in vars(module)
+        values = []
+        for _ in range(2):
+            with module._UniffiRustBuffer.alloc_with_builder() as builder:
+                builder.write_i32(2)
+                rbuf = builder.finalize()
+            values.append(converter.lift(rbuf))
+        native = module._uniffi_speedups is not None
+        print(made, values == [qiscus.RoomType.GROUP] * 2, (converter._plan is not None) == native)
+        """
+    )
+    assert out == "False True True"
 
 
 def test_import_leaves_the_collector_as_it_found_it() -> None:

@@ -262,6 +262,26 @@ def _adopt(client: _client_module.Client, cls: typing.Type[_C]) -> _C:
     return adopted
 
 
+# The flat enums (`RoomType`, ...) are made, with `enum` itself, when first used; they are not in
+# the generated module's `__all__`, so that the star import above does not make them.
+_LAZY_NAMES: typing.Tuple[str, ...] = _core_module._UNIFFI_LAZY_NAMES
+
+
+def __getattr__(name: str) -> typing.Any:
+    if name in _LAZY_NAMES:
+        value = getattr(_core_module, name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> typing.List[str]:
+    return sorted(set(globals()) | set(_LAZY_NAMES))
+
+
 __all__ = sorted(
-    set(_core_module.__all__) | set(_client_module.__all__) | {"Client", "Paged", "PagerLike"}
+    set(_core_module.__all__)
+    | set(_LAZY_NAMES)
+    | set(_client_module.__all__)
+    | {"Client", "Paged", "PagerLike"}
 )

@@ -7,6 +7,7 @@
 //! so what users install is the code the tests and the benchmark use.
 
 mod kotlin;
+mod lazy_enums;
 mod lazy_ffi;
 mod python;
 mod records;

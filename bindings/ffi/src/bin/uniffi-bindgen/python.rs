@@ -30,7 +30,8 @@
 //! * records read their fields inline from the stream's bytes instead of through one converter
 //!   call (or three, for an optional) per field ([`crate::records`]);
 //! * each variant of an enum with data is one class, not a nested class and a subclass of it
-//!   ([`crate::variants`]).
+//!   ([`crate::variants`]), and the flat enums, with `enum` itself, are made when first used
+//!   ([`crate::lazy_enums`]).
 //!
 //! The generator is pinned to one uniffi version; every patch checks that the code it replaces is
 //! exactly the shape it expects and fails the build otherwise, so a uniffi upgrade cannot silently
@@ -60,7 +61,7 @@ def dataclass(cls):
 
 /// Standard modules imported when first used rather than by `import qiscus`: the module, its
 /// stand-in's class, what importing it at once would cost, and what the stand-in holds itself.
-const LAZY_IMPORTS: [(&str, &str, &str, &str); 4] = [
+const LAZY_IMPORTS: [(&str, &str, &str, &str); 5] = [
     (
         "asyncio",
         "_UniffiLazyAsyncio",
@@ -77,6 +78,12 @@ const LAZY_IMPORTS: [(&str, &str, &str, &str); 4] = [
         "datetime",
         "_UniffiLazyDatetime",
         "datetime (~3 ms, with math) is imported by the first Duration read or written, or",
+        "",
+    ),
+    (
+        "enum",
+        "_UniffiLazyEnum",
+        "enum (with functools and collections: ~17 M instructions) is imported by the first flat enum's",
         "",
     ),
     (
@@ -395,7 +402,8 @@ pub fn patch_module(source: &str) -> Result<String, String> {
     };
     let source = crate::lazy_ffi::patch_ffi_declarations(&source)?;
     let (source, records) = crate::records::patch_record_readers(&source)?;
-    let mut source = crate::speedups::patch_speedups(&source, &records)?;
+    let source = crate::speedups::patch_speedups(&source, &records)?;
+    let mut source = crate::variants::patch_variants(&source)?;
     if source.contains(DURATION_ALIAS.0) {
         source = replace_once(
             &source,
@@ -425,7 +433,7 @@ pub fn patch_module(source: &str) -> Result<String, String> {
             source = replace_once(&source, &import, &lazy, &what)?;
         }
     }
-    crate::variants::patch_variants(&source)
+    crate::lazy_enums::patch_lazy_enums(&source)
 }
 
 /// Removes `import {module}` after checking that nothing refers to `{module}.` other than as an
