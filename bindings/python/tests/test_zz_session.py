@@ -24,7 +24,8 @@ def handle_maps() -> List[Any]:
         for name, value in vars(module).items():
             if isinstance(value, handle_map_type):  # futures' continuations
                 maps.append((f"{module.__name__}.{name}", value))
-            elif isinstance(value, type):  # callback interfaces' objects held by Rust
+            elif isinstance(value, type) or name.startswith("_UniffiFfiConverter"):
+                # callback interfaces' objects held by Rust, in their converters
                 maps += [
                     (f"{module.__name__}.{name}.{attr}", inner)
                     for attr, inner in vars(value).items()
@@ -38,6 +39,7 @@ def test_no_leaked_foreign_future_handles() -> None:
     maps = handle_maps()
     names = [name for name, _ in maps]
     assert any("Continuation" in name for name in names), names  # the map we mean to watch exists
+    assert any(name.endswith("Listener._handle_map") for name in names), names  # and the listeners'
     gc.collect()
     deadline = time.monotonic() + 2
     while any(len(m) for _, m in maps) and time.monotonic() < deadline:

@@ -6,6 +6,7 @@
 //! `uniffi-bindgen` bin target) for every wheel, and the Kotlin package's Maven build runs it too,
 //! so what users install is the code the tests and the benchmark use.
 
+mod converters;
 mod kotlin;
 mod lazy_enums;
 mod lazy_ffi;

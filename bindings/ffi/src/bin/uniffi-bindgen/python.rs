@@ -31,7 +31,8 @@
 //!   call (or three, for an optional) per field ([`crate::records`]);
 //! * each variant of an enum with data is one class, not a nested class and a subclass of it
 //!   ([`crate::variants`]), and the flat enums, with `enum` itself, are made when first used
-//!   ([`crate::lazy_enums`]).
+//!   ([`crate::lazy_enums`]);
+//! * the converters are objects, not classes ([`crate::converters`]).
 //!
 //! The generator is pinned to one uniffi version; every patch checks that the code it replaces is
 //! exactly the shape it expects and fails the build otherwise, so a uniffi upgrade cannot silently
@@ -433,7 +434,8 @@ pub fn patch_module(source: &str) -> Result<String, String> {
             source = replace_once(&source, &import, &lazy, &what)?;
         }
     }
-    crate::lazy_enums::patch_lazy_enums(&source)
+    let source = crate::lazy_enums::patch_lazy_enums(&source)?;
+    crate::converters::patch_converters(&source)
 }
 
 /// Removes `import {module}` after checking that nothing refers to `{module}.` other than as an
