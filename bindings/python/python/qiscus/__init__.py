@@ -33,9 +33,9 @@ else:
 
 import gc as _gc
 
-# Loading the generated modules makes ~6,000 objects that live as long as the process, and the
-# collector's passes over them while they are made (three full ones, ~2 % of the import's
-# instructions) find nothing to free: it is paused while they load, then left as it was found.
+# Loading the generated modules makes ~5,000 objects that live as long as the process, and the
+# collector's passes over them while they are made (three full ones) find nothing to free: it is
+# paused while they load, then left as it was found (bench/RESULTS.md, fix 28).
 _gc_was_enabled = _gc.isenabled()
 _gc.disable()
 try:
