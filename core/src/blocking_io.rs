@@ -10,8 +10,9 @@
 //!
 //! Only the exchange differs: the client builds the same request (URL, query, headers, body) and
 //! classifies the answer, the retries and the errors in one place for both kinds of I/O
-//! ([`crate::Client::with_blocking_io`]). A request leaves in one write, its head with its body
-//! ([`OneWrite`]), and a redirect comes back as the answer, never followed.
+//! ([`crate::Client::with_blocking_io`]). A request leaves in one write, its head with its body,
+//! a call on a pooled connection makes five system calls instead of ten ([`Lean`]), and a
+//! redirect comes back as the answer, never followed.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -19,6 +20,7 @@ use std::time::{Duration, Instant};
 
 use ureq::http::Uri;
 use ureq::unversioned::resolver::{DefaultResolver, ResolvedSocketAddrs, Resolver};
+use ureq::unversioned::transport::time::Duration as Remaining;
 use ureq::unversioned::transport::{
     Buffers, ConnectionDetails, Connector, DefaultConnector, NextTimeout, Transport,
 };
@@ -87,7 +89,7 @@ impl BlockingHttp {
         BlockingHttp {
             agent: ureq::Agent::with_parts(
                 config,
-                DefaultConnector::default().chain(OneWrite),
+                DefaultConnector::default().chain(Lean),
                 CachedResolver::default(),
             ),
             app_id,
@@ -228,38 +230,67 @@ impl Resolver for CachedResolver {
     }
 }
 
-/// Makes each connection send a request's head and the body that follows it in one write.
+/// Makes each connection cost fewer writes and system calls than ureq's own transports do.
 ///
-/// ureq hands its transport the head, then the body, and a plain TCP transport sends each at
-/// once (`TCP_NODELAY`): every call with a body was two segments, and the server woke for each.
-/// [`HeadWithBody`] keeps a head that announces a body until the body's first part comes.
+/// Counted with `strace -c` on a blocking `post_comment` loop from Python (bench/RESULTS.md, fixes
+/// 27 and 31), each call on a pooled connection used to make ten system calls where two do the
+/// work (the request's `sendto`, the answer's `recvfrom`):
+/// * **the head, then the body.** ureq hands its transport the request head, then the body, and
+///   a plain TCP transport sends each at once (`TCP_NODELAY`): two segments, and the server woke
+///   for each. [`LeanTransport`] keeps a head that announces a body until the body's first part
+///   comes.
+/// * **two probes.** ureq's pool checks a connection with a non-blocking peek (two `ioctl`s and a
+///   `recvfrom` that finds nothing) when it is returned and again when it is taken for reuse. The
+///   second check sees everything the first would (bytes the server sent after the answer, or
+///   its close), and later, so the first is answered without one: a connection just used to the
+///   end of an answer is reported open.
+/// * **two socket timeouts.** ureq sets a socket's read and write timeouts (`setsockopt`) whenever
+///   they differ from the last ones set, and each call's remaining time differs by microseconds.
+///   The remaining time is passed down cut to whole milliseconds, so that calls made with the
+///   same timeout set it once. A timeout may thus end an exchange up to a millisecond early; the
+///   kernel rounds socket timeouts to its clock ticks anyway (4 ms at 250 Hz).
 #[derive(Debug)]
-struct OneWrite;
+struct Lean;
 
-impl Connector<Box<dyn Transport>> for OneWrite {
-    type Out = HeadWithBody;
+impl Connector<Box<dyn Transport>> for Lean {
+    type Out = LeanTransport;
 
     fn connect(
         &self,
         _: &ConnectionDetails,
         chained: Option<Box<dyn Transport>>,
-    ) -> Result<Option<HeadWithBody>, ureq::Error> {
-        Ok(chained.map(|inner| HeadWithBody {
+    ) -> Result<Option<LeanTransport>, ureq::Error> {
+        Ok(chained.map(|inner| LeanTransport {
             inner,
             head: Vec::new(),
+            used: false,
         }))
     }
 }
 
-/// A transport that sends a request's head together with its body (see [`OneWrite`]).
+/// A transport that sends a request's head together with its body, probes a pooled connection
+/// only when it is taken for reuse, and passes coarse timeouts down (see [`Lean`]).
 #[derive(Debug)]
-struct HeadWithBody {
+struct LeanTransport {
     inner: Box<dyn Transport>,
     /// A head kept back, waiting for its body.
     head: Vec<u8>,
+    /// Whether the connection did I/O since it was last asked whether it is open.
+    used: bool,
 }
 
-impl HeadWithBody {
+/// `timeout` with its remaining time cut down to whole milliseconds, when at least one is left.
+fn coarse(mut timeout: NextTimeout) -> NextTimeout {
+    if let Remaining::Exact(left) = timeout.after {
+        let millis = Duration::from_millis(u64::try_from(left.as_millis()).unwrap_or(u64::MAX));
+        if !millis.is_zero() {
+            timeout.after = Remaining::Exact(millis);
+        }
+    }
+    timeout
+}
+
+impl LeanTransport {
     /// Sends a head kept back, if any.
     fn flush(&mut self, timeout: NextTimeout) -> Result<(), ureq::Error> {
         if self.head.is_empty() {
@@ -271,12 +302,14 @@ impl HeadWithBody {
     }
 }
 
-impl Transport for HeadWithBody {
+impl Transport for LeanTransport {
     fn buffers(&mut self) -> &mut dyn Buffers {
         self.inner.buffers()
     }
 
     fn transmit_output(&mut self, amount: usize, timeout: NextTimeout) -> Result<(), ureq::Error> {
+        self.used = true;
+        let timeout = coarse(timeout);
         let out = self.inner.buffers().output();
         if self.head.is_empty() {
             if announces_body(&out[..amount]) {
@@ -300,13 +333,18 @@ impl Transport for HeadWithBody {
     }
 
     fn await_input(&mut self, timeout: NextTimeout) -> Result<bool, ureq::Error> {
+        self.used = true;
+        let timeout = coarse(timeout);
         // Never wait for an answer to a request not wholly sent.
         self.flush(timeout)?;
         self.inner.await_input(timeout)
     }
 
     fn is_open(&mut self) -> bool {
-        self.inner.is_open()
+        // ureq asks when the connection goes back to its pool, right after the answer was read
+        // (bytes beyond the answer already close it there), and again when the connection is
+        // taken: only the second probes the socket.
+        std::mem::take(&mut self.used) || self.inner.is_open()
     }
 
     fn is_tls(&self) -> bool {
@@ -341,46 +379,60 @@ mod tests {
     use std::sync::Arc;
     use ureq::unversioned::transport::LazyBuffers;
 
-    /// A transport that keeps what it is asked to send, one entry per write.
+    /// What a [`Recording`] was asked: each write's bytes, each timeout passed down, and the
+    /// probes that reached it.
+    #[derive(Debug, Default)]
+    struct Log {
+        sent: Vec<Vec<u8>>,
+        timeouts: Vec<Remaining>,
+        probes: usize,
+    }
+
+    /// A transport that keeps what it is asked to do.
     #[derive(Debug)]
     struct Recording {
         buffers: LazyBuffers,
-        sent: Arc<Mutex<Vec<Vec<u8>>>>,
+        log: Arc<Mutex<Log>>,
     }
 
     impl Transport for Recording {
         fn buffers(&mut self) -> &mut dyn Buffers {
             &mut self.buffers
         }
-        fn transmit_output(&mut self, amount: usize, _: NextTimeout) -> Result<(), ureq::Error> {
+        fn transmit_output(&mut self, amount: usize, t: NextTimeout) -> Result<(), ureq::Error> {
             let bytes = self.buffers.output()[..amount].to_vec();
-            self.sent.lock().unwrap().push(bytes);
+            let mut log = self.log.lock().unwrap();
+            log.sent.push(bytes);
+            log.timeouts.push(t.after);
             Ok(())
         }
-        fn await_input(&mut self, _: NextTimeout) -> Result<bool, ureq::Error> {
+        fn await_input(&mut self, t: NextTimeout) -> Result<bool, ureq::Error> {
+            self.log.lock().unwrap().timeouts.push(t.after);
             Ok(false)
         }
         fn is_open(&mut self) -> bool {
+            self.log.lock().unwrap().probes += 1;
             true
         }
     }
 
-    /// A [`HeadWithBody`] over a [`Recording`] with an output buffer of `room` bytes.
-    fn transport(room: usize) -> (HeadWithBody, Arc<Mutex<Vec<Vec<u8>>>>) {
-        let sent = Arc::new(Mutex::new(Vec::new()));
+    /// A [`LeanTransport`] over a [`Recording`] with an output buffer of `room` bytes.
+    fn transport(room: usize) -> (LeanTransport, Arc<Mutex<Log>>) {
+        let log = Arc::new(Mutex::new(Log::default()));
         let inner = Recording {
             buffers: LazyBuffers::new(1024, room),
-            sent: sent.clone(),
+            log: log.clone(),
         };
-        let t = HeadWithBody {
+        let t = LeanTransport {
             inner: Box::new(inner),
             head: Vec::new(),
+            used: false,
         };
-        (t, sent)
+        (t, log)
     }
 
     /// What ureq does: writes `bytes` into the output buffer and asks for them to be sent.
-    fn write(t: &mut HeadWithBody, bytes: &[u8]) {
+    fn write(t: &mut LeanTransport, bytes: &[u8]) {
         t.buffers().output()[..bytes.len()].copy_from_slice(bytes);
         t.transmit_output(bytes.len(), NextTimeout::default())
             .unwrap();
@@ -391,15 +443,15 @@ mod tests {
 
     #[test]
     fn a_head_and_its_body_leave_in_one_write() {
-        let (mut t, sent) = transport(1024);
+        let (mut t, log) = transport(1024);
         write(&mut t, POST);
-        assert!(sent.lock().unwrap().is_empty());
+        assert!(log.lock().unwrap().sent.is_empty());
         write(&mut t, b"hello");
-        assert_eq!(*sent.lock().unwrap(), vec![[POST, b"hello"].concat()]);
+        assert_eq!(log.lock().unwrap().sent, vec![[POST, b"hello"].concat()]);
         // The next request is sent the same way, from an empty state.
         write(&mut t, POST);
         write(&mut t, b"world");
-        assert_eq!(sent.lock().unwrap()[1], [POST, b"world"].concat());
+        assert_eq!(log.lock().unwrap().sent[1], [POST, b"world"].concat());
     }
 
     #[test]
@@ -409,9 +461,9 @@ mod tests {
             b"POST /x HTTP/1.1\r\ncontent-length: 0\r\n\r\n",
             b"DELETE /x HTTP/1.1\r\nhost: x\r\n\r\n",
         ] {
-            let (mut t, sent) = transport(1024);
+            let (mut t, log) = transport(1024);
             write(&mut t, head);
-            assert_eq!(*sent.lock().unwrap(), vec![head.to_vec()]);
+            assert_eq!(log.lock().unwrap().sent, vec![head.to_vec()]);
         }
     }
 
@@ -433,12 +485,12 @@ mod tests {
 
     #[test]
     fn a_body_in_parts_follows_its_head_in_order() {
-        let (mut t, sent) = transport(1024);
+        let (mut t, log) = transport(1024);
         write(&mut t, POST);
         write(&mut t, b"hel");
         write(&mut t, b"lo");
         assert_eq!(
-            *sent.lock().unwrap(),
+            log.lock().unwrap().sent,
             vec![[POST, b"hel"].concat(), b"lo".to_vec()]
         );
     }
@@ -446,20 +498,79 @@ mod tests {
     #[test]
     fn without_room_for_both_the_head_goes_first() {
         let room = POST.len() + 3;
-        let (mut t, sent) = transport(room);
+        let (mut t, log) = transport(room);
         write(&mut t, POST);
         write(&mut t, b"hello");
         assert_eq!(
-            *sent.lock().unwrap(),
+            log.lock().unwrap().sent,
             vec![POST.to_vec(), b"hello".to_vec()]
         );
     }
 
     #[test]
     fn a_kept_head_is_sent_before_waiting_for_an_answer() {
-        let (mut t, sent) = transport(1024);
+        let (mut t, log) = transport(1024);
         write(&mut t, POST);
         t.await_input(NextTimeout::default()).unwrap();
-        assert_eq!(*sent.lock().unwrap(), vec![POST.to_vec()]);
+        assert_eq!(log.lock().unwrap().sent, vec![POST.to_vec()]);
+    }
+
+    /// A timeout of `micros` µs, as ureq passes it down.
+    fn remaining(micros: u64) -> NextTimeout {
+        NextTimeout {
+            after: Remaining::Exact(Duration::from_micros(micros)),
+            ..NextTimeout::default()
+        }
+    }
+
+    #[test]
+    fn timeouts_pass_down_in_whole_milliseconds_never_longer_never_zero() {
+        let (mut t, log) = transport(1024);
+        // Calls of a 30 s timeout, microseconds apart, set the same socket timeouts.
+        for micros in [29_999_962, 29_999_871, 29_999_043] {
+            t.buffers().output()[..3].copy_from_slice(b"GET");
+            t.transmit_output(3, remaining(micros)).unwrap();
+            t.await_input(remaining(micros - 40)).unwrap();
+        }
+        // Less than a millisecond left is passed as it is: cut, it would mean no timeout.
+        t.await_input(remaining(700)).unwrap();
+        t.await_input(NextTimeout::default()).unwrap();
+        let exact = |ms| Remaining::Exact(Duration::from_millis(ms));
+        assert_eq!(
+            log.lock().unwrap().timeouts,
+            [
+                vec![exact(29_999); 6],
+                vec![
+                    Remaining::Exact(Duration::from_micros(700)),
+                    Remaining::NotHappening
+                ]
+            ]
+            .concat()
+        );
+        assert_eq!(coarse(remaining(1_000)).after, exact(1));
+        assert_eq!(coarse(remaining(1_999)).after, exact(1));
+    }
+
+    #[test]
+    fn a_connection_is_probed_when_taken_not_when_returned() {
+        let (mut t, log) = transport(1024);
+        let probes = || log.lock().unwrap().probes;
+        // A new connection: a request and its answer, then ureq returns it to its pool.
+        write(&mut t, b"GET / HTTP/1.1\r\n\r\n");
+        t.await_input(NextTimeout::default()).unwrap();
+        assert!(t.is_open());
+        assert_eq!(probes(), 0, "returned right after its answer: not probed");
+        // Taken for the next call: probed, and again for each call after.
+        for call in 1..=3 {
+            assert!(t.is_open());
+            assert_eq!(probes(), call, "taken: probed");
+            write(&mut t, b"GET / HTTP/1.1\r\n\r\n");
+            t.await_input(NextTimeout::default()).unwrap();
+            assert!(t.is_open());
+            assert_eq!(probes(), call, "returned: not probed");
+        }
+        // Asked twice without I/O between: the second asks the socket.
+        assert!(t.is_open());
+        assert_eq!(probes(), 4);
     }
 }
