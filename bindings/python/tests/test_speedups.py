@@ -544,3 +544,135 @@ def test_pure_python_when_asked(emulator: Any) -> None:
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "pure ok"
+
+
+@contextmanager
+def generated_calls() -> Iterator[None]:
+    """Blocking methods take the generated ctypes path while inside."""
+    saved = ffi_module._UNIFFI_CALLER
+    ffi_module._UNIFFI_CALLER = None
+    try:
+        yield
+    finally:
+        ffi_module._UNIFFI_CALLER = saved
+
+
+@contextmanager
+def native_calls_only() -> Iterator[None]:
+    """Any call through the generated ctypes path (the handle's clone included) fails inside."""
+    saved = ffi_module._uniffi_rust_call_with_error
+
+    def refuse(*args: Any) -> Any:
+        raise AssertionError("the generated call path was taken")
+
+    ffi_module._uniffi_rust_call_with_error = refuse
+    try:
+        yield
+    finally:
+        ffi_module._uniffi_rust_call_with_error = saved
+
+
+def test_blocking_methods_are_called_natively_and_alike(
+    client: qiscus.Client, emulator: Any, email: Callable[[str], str]
+) -> None:
+    assert type(ffi_module._UNIFFI_CALLER).__name__ == "Caller"
+    me, other = email("native-calls"), email("native-other")
+    for who in (me, other):
+        client.login_or_register_blocking(LoginOrRegisterParams(email=who, username="Native", password="pw-123456"))
+    room = client.create_room_blocking(CreateRoomParams(name="Native", creator=me, participants=[other]))
+    for text in ("one", "two"):
+        client.post_comment_blocking(
+            PostCommentParams(room_id=room.room_id, sender_email=me, message=text, payload=qiscus.Payload.TEXT())
+        )
+
+    nobody = email("nobody")
+
+    def reads() -> List[Tuple[str, Any]]:
+        return [
+            attempt(client.app_id),  # no argument; a str, lifted by its generated converter
+            attempt(lambda: client.user_profile_blocking(me)),  # a str argument, lowered by its converter
+            attempt(lambda: client.load_comments_blocking(LoadCommentsParams(room_id=room.room_id, limit=10))),
+            attempt(lambda: client.get_user_rooms_blocking(qiscus.GetUserRoomsParams(user_email=me))),
+            attempt(lambda: client.list_exports_blocking(None)),  # an optional, by its plan
+            attempt(lambda: client.user_profile_blocking(nobody)),  # the error path
+            attempt(lambda: client.load_comments_blocking(LoadCommentsParams(room_id=room.room_id + 10**6))),
+        ]
+
+    with native_calls_only():
+        native = reads()
+    with generated_calls():
+        generated = reads()
+    assert [kind for kind, _ in native[:5]] == ["value"] * 5, native
+    assert native[5][0] != "value"
+    assert native[0] == ("value", APP_ID)
+    assert len(native[2][1]) == 2 and native[2][1][0].message == "two"
+    for (kind, value), (kind2, value2) in zip(native, generated):
+        assert kind == kind2, (kind, value, kind2, value2)
+        if kind == "value":
+            same(value, value2)
+        else:
+            assert value == value2
+
+    # A method returning nothing: the client's shutdown, after which calls fail as they should.
+    other_client = qiscus.Client(APP_ID, SECRET, base_url=emulator.url)
+    with native_calls_only():
+        assert other_client.user_profile_blocking(me).email == me
+        assert other_client.shutdown() is None
+        with pytest.raises(qiscus.QiscusError):
+            other_client.user_profile_blocking(me)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_native_blocking_calls_free_their_buffers(client: qiscus.Client, email: Callable[[str], str]) -> None:
+    # 4,000 calls: half read a 20 KiB answer, half lower a 20 KiB argument and fail. 40 MiB more
+    # if the native path kept either kind of buffer.
+    me, other = email("native-free"), email("native-free-other")
+    big = "x" * 20_000
+    for who in (me, other):
+        client.login_or_register_blocking(LoginOrRegisterParams(email=who, username="Free", password="pw-123456"))
+    room = client.create_room_blocking(CreateRoomParams(name="Free", creator=me, participants=[other]))
+    client.post_comment_blocking(
+        PostCommentParams(room_id=room.room_id, sender_email=me, message=big, payload=qiscus.Payload.TEXT())
+    )
+    page = LoadCommentsParams(room_id=room.room_id, limit=1)
+    for _ in range(50):
+        client.load_comments_blocking(page)
+    before = rss_kib()
+    for i in range(4_000):
+        if i % 2:
+            assert client.load_comments_blocking(page)[0].message == big
+        else:
+            with pytest.raises(qiscus.QiscusError):
+                client.user_profile_blocking(big + "@example.com")
+    assert rss_kib() - before < 32 * 1024
+
+
+def test_a_blocking_call_lets_other_threads_run() -> None:
+    # The server runs on a Python thread of this process: if a blocking call held the GIL while
+    # it waits, the server could not answer it, and the call would time out.
+    import http.server
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            body = b'{"results":{"user":{"id":7,"email":"gil@example.com"}},"status":200}'
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}"
+        with qiscus.Client(APP_ID, SECRET, base_url=url, max_retries=0, timeout_ms=5_000) as c:
+            with native_calls_only():
+                for _ in range(3):
+                    assert c.user_profile_blocking("gil@example.com").id == 7
+    finally:
+        server.shutdown()
+        thread.join()

@@ -42,6 +42,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyList, PyString, PyTuple, PyType};
 use pyo3::{intern, IntoPyObjectExt};
 
+mod call;
 mod lift;
 mod lower;
 pub mod wake;
@@ -554,6 +555,7 @@ pub fn speedups(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_function(wrap_pyfunction!(record, module)?)?;
     module.add_function(wrap_pyfunction!(enumeration, module)?)?;
     module.add_function(wrap_pyfunction!(value, module)?)?;
+    module.add_class::<call::Caller>()?;
     module.add_class::<wake::Channel>()?;
     module.add_function(wrap_pyfunction!(wake::continuation_address, module)?)?;
     Ok(())

@@ -20,7 +20,7 @@ use crate::{Plan, Reader, Stream};
 
 /// The capacity, length and data address of a generated `_UniffiRustBuffer` (a ctypes structure
 /// of `u64` capacity, `u64` length and a pointer, in the machine's byte order).
-fn parts(buffer: &Bound<'_, PyAny>) -> PyResult<(usize, usize, usize)> {
+pub(crate) fn parts(buffer: &Bound<'_, PyAny>) -> PyResult<(usize, usize, usize)> {
     let py = buffer.py();
     let raw = PyBytes::type_object(py).call1((buffer,))?;
     let raw = raw.cast::<PyBytes>()?.as_bytes();
@@ -38,7 +38,7 @@ fn parts(buffer: &Bound<'_, PyAny>) -> PyResult<(usize, usize, usize)> {
 
 /// The bytes of a buffer the library made from a `Vec<u8>` (`uniffi::RustBuffer::from_vec`),
 /// owned again: dropping them frees the buffer, as uniffi's `RustBuffer::destroy` does.
-fn take(capacity: usize, len: usize, data: usize) -> PyResult<Vec<u8>> {
+pub(crate) fn take(capacity: usize, len: usize, data: usize) -> PyResult<Vec<u8>> {
     if data == 0 {
         // What foreign code may pass for an empty buffer.
         return match (capacity, len) {
@@ -68,7 +68,16 @@ pub(crate) fn lift(
 ) -> PyResult<Py<PyAny>> {
     let (capacity, len, data) = parts(buffer)?;
     let bytes = take(capacity, len, data)?;
-    let mut reader = Reader::new(buffer.py(), Stream::Lazy(stream.clone()), &bytes, 0);
+    read_all(plan, &bytes, stream)
+}
+
+/// Reads one value by `plan` from all of `bytes` (see [`lift`]).
+pub(crate) fn read_all(
+    plan: &Plan,
+    bytes: &[u8],
+    stream: &Bound<'_, PyAny>,
+) -> PyResult<Py<PyAny>> {
+    let mut reader = Reader::new(stream.py(), Stream::Lazy(stream.clone()), bytes, 0);
     let value = reader.plan(plan)?;
     let remaining = bytes.len() - reader.offset;
     if remaining != 0 {

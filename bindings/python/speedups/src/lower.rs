@@ -176,6 +176,20 @@ fn length(n: usize) -> PyResult<i32> {
     i32::try_from(n).map_err(|_| PyOverflowError::new_err(format!("{n} is more than i32 allows")))
 }
 
+/// The bytes of `value` written by `plan`, or `None` when the plan cannot write it (the caller
+/// then writes it in Python); converters without a plan write into a new `builder`.
+pub(crate) fn write(
+    plan: &Plan,
+    value: &Bound<'_, PyAny>,
+    builder: &Bound<'_, PyAny>,
+) -> PyResult<Option<Vec<u8>>> {
+    let mut writer = Writer {
+        builder,
+        out: Vec::with_capacity(128),
+    };
+    Ok(writer.plan(plan, value)?.then_some(writer.out))
+}
+
 /// Lowers `value` by `plan` (see the module docs): a new `buffer` (the generated
 /// `_UniffiRustBuffer`, a ctypes structure of capacity, length and data pointer) owning the
 /// bytes, or `None` when the plan cannot write it (the caller then writes it in Python).
@@ -186,26 +200,30 @@ pub(crate) fn lower<'py>(
     builder: &Bound<'py, PyAny>,
 ) -> PyResult<Bound<'py, PyAny>> {
     let py = value.py();
-    let mut writer = Writer {
-        builder,
-        out: Vec::with_capacity(128),
-    };
-    if !writer.plan(plan, value)? {
+    let Some(out) = write(plan, value, builder)? else {
         return Ok(py.None().into_bound(py));
-    }
-    let rbuf = uniffi::RustBuffer::from_vec(writer.out);
-    // The structure's fields in the machine's byte order: `u64` capacity and length, then the
-    // pointer (padded, where pointers are narrower, to at least the structure's size).
-    let mut raw = Vec::with_capacity(24);
-    raw.extend((rbuf.capacity() as u64).to_ne_bytes());
-    raw.extend((rbuf.len() as u64).to_ne_bytes());
-    raw.extend((rbuf.data_pointer() as usize).to_ne_bytes());
-    raw.resize(raw.len().max(24), 0);
-    match buffer.call_method1(intern!(py, "from_buffer_copy"), (PyBytes::new(py, &raw),)) {
+    };
+    let rbuf = uniffi::RustBuffer::from_vec(out);
+    match buffer.call_method1(
+        intern!(py, "from_buffer_copy"),
+        (PyBytes::new(py, &raw_buffer(&rbuf)),),
+    ) {
         Ok(lowered) => Ok(lowered),
         Err(e) => {
             rbuf.destroy();
             Err(e)
         }
     }
+}
+
+/// The bytes of a generated `_UniffiRustBuffer` structure holding `rbuf`: its fields in the
+/// machine's byte order, `u64` capacity and length, then the pointer (padded, where pointers are
+/// narrower, to at least the structure's size).
+pub(crate) fn raw_buffer(rbuf: &uniffi::RustBuffer) -> Vec<u8> {
+    let mut raw = Vec::with_capacity(24);
+    raw.extend((rbuf.capacity() as u64).to_ne_bytes());
+    raw.extend((rbuf.len() as u64).to_ne_bytes());
+    raw.extend((rbuf.data_pointer() as usize).to_ne_bytes());
+    raw.resize(raw.len().max(24), 0);
+    raw
 }

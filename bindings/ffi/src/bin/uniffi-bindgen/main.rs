@@ -10,6 +10,7 @@ mod converters;
 mod kotlin;
 mod lazy_enums;
 mod lazy_ffi;
+mod native_calls;
 mod python;
 mod records;
 mod speedups;
