@@ -26,6 +26,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyString, PyTuple};
 use uniffi::{RustBuffer, RustCallStatus, RustCallStatusCode};
 
+use crate::wake::{continuation, Channel};
 use crate::{lift, lower, Plan};
 
 /// An object's clone: its handle and a call status, returning the new handle.
@@ -65,8 +66,23 @@ fn failed(status: RustCallStatus) -> Outcome {
     }
 }
 
+/// A clone of `handle` made by `clone`, or the failed status.
+///
+/// # Safety
+/// `clone` is the address of an object's clone function in the library.
+unsafe fn cloned(clone: usize, handle: u64) -> Result<u64, Outcome> {
+    let mut status = RustCallStatus::default();
+    // SAFETY: the caller's promise (above).
+    let clone = unsafe { std::mem::transmute::<usize, CloneFn>(clone) };
+    let handle = unsafe { clone(handle, &mut status) };
+    match status.code {
+        RustCallStatusCode::Success => Ok(handle),
+        _ => Err(failed(status)),
+    }
+}
+
 /// Clones `handle` with `clone`, then calls `method` with the clone and `args`: the whole native
-/// part of a call, run without the GIL.
+/// part of a blocking call, run without the GIL.
 ///
 /// # Safety
 /// `clone` and `method` are the addresses of the library's functions of the shapes
@@ -79,13 +95,12 @@ unsafe fn run(
     args: Vec<Vec<u8>>,
     returns: bool,
 ) -> Outcome {
-    let mut status = RustCallStatus::default();
     // SAFETY: the caller's promise (above).
-    let clone = unsafe { std::mem::transmute::<usize, CloneFn>(clone) };
-    let handle = unsafe { clone(handle, &mut status) };
-    if !matches!(status.code, RustCallStatusCode::Success) {
-        return failed(status);
-    }
+    let handle = match unsafe { cloned(clone, handle) } {
+        Ok(handle) => handle,
+        Err(outcome) => return outcome,
+    };
+    let mut status = RustCallStatus::default();
     let mut args = args.into_iter().map(RustBuffer::from_vec);
     let (a, b) = (args.next(), args.next());
     type Returning0 = unsafe extern "C" fn(u64, &mut RustCallStatus) -> RustBuffer;
@@ -120,6 +135,11 @@ unsafe fn run(
             }
         }
     };
+    ended(status, returned)
+}
+
+/// The outcome of a call that ended with `status`, having returned `returned`.
+fn ended(status: RustCallStatus, returned: Option<RustBuffer>) -> Outcome {
     if !matches!(status.code, RustCallStatusCode::Success) {
         // A failed call returns an empty buffer, which needs no freeing.
         return failed(status);
@@ -196,6 +216,66 @@ impl Caller {
         lift::take(capacity, len, data)
     }
 
+    /// The arguments given as converter, value pairs (at most two), each lowered.
+    fn lowered(&self, args: &Bound<'_, PyTuple>) -> PyResult<Vec<Vec<u8>>> {
+        if args.len() % 2 != 0 || args.len() > 4 {
+            return Err(PyValueError::new_err(
+                "arguments are converter, value pairs, at most two",
+            ));
+        }
+        let mut lowered = Vec::with_capacity(args.len() / 2);
+        for at in (0..args.len()).step_by(2) {
+            lowered.push(self.lower(&args.get_item(at)?, &args.get_item(at + 1)?)?);
+        }
+        Ok(lowered)
+    }
+
+    /// What a call that ended with `outcome` gives: the returned buffer read by `lift` (`None`
+    /// for nothing), or the error `_uniffi_check_call_status` raises for `error`.
+    fn finish(
+        &self,
+        py: Python<'_>,
+        outcome: Outcome,
+        lift: &Bound<'_, PyAny>,
+        error: &Bound<'_, PyAny>,
+    ) -> PyResult<Py<PyAny>> {
+        if outcome.code != 0 {
+            // A generated `_UniffiRustCallStatus`: the `i8` code, padded to the buffer's
+            // alignment, then the buffer.
+            let mut code = [0u8; 8];
+            code[0] = outcome.code as u8;
+            let status = self.status.bind(py).call_method1(
+                intern!(py, "from_buffer_copy"),
+                (PyBytes::new(
+                    py,
+                    &[&code[..], &raw(outcome.buffer)].concat(),
+                ),),
+            )?;
+            self.check.bind(py).call1((error, status))?;
+            return Err(PyValueError::new_err(format!(
+                "call status {} raised nothing",
+                outcome.code
+            )));
+        }
+        if lift.is_none() {
+            return Ok(py.None());
+        }
+        let (capacity, len, data) = outcome.buffer;
+        if lift.is(self.string.bind(py)) {
+            let bytes = lift::take(capacity, len, data)?;
+            let text = std::str::from_utf8(&bytes)
+                .map_err(|e| PyValueError::new_err(format!("a returned string: {e}")))?;
+            return Ok(PyString::new(py, text).into_any().unbind());
+        }
+        let plan = lift.getattr(intern!(py, "_plan"))?;
+        if let Ok(plan) = plan.cast::<Plan>() {
+            let bytes = lift::take(capacity, len, data)?;
+            return lift::read_all(plan.get(), &bytes, self.stream.bind(py));
+        }
+        let buffer = self.buffer(py, outcome.buffer)?;
+        Ok(lift.call_method1(intern!(py, "lift"), (buffer,))?.unbind())
+    }
+
     /// A generated `_UniffiRustBuffer` holding `parts`, which it then owns.
     fn buffer<'py>(&self, py: Python<'py>, parts: Parts) -> PyResult<Bound<'py, PyAny>> {
         self.buffer.bind(py).call_method1(
@@ -246,56 +326,113 @@ impl Caller {
         args: &Bound<'_, PyTuple>,
     ) -> PyResult<Py<PyAny>> {
         let py = method.py();
-        if args.len() % 2 != 0 || args.len() > 4 {
-            return Err(PyValueError::new_err(
-                "arguments are converter, value pairs, at most two",
-            ));
-        }
         let method = self.address(method)?;
         let clone = self.address(clone)?;
-        let mut lowered = Vec::with_capacity(args.len() / 2);
-        for at in (0..args.len()).step_by(2) {
-            lowered.push(self.lower(&args.get_item(at)?, &args.get_item(at + 1)?)?);
-        }
+        let lowered = self.lowered(args)?;
         let returns = !lift.is_none();
         // SAFETY: the generated code routes here only functions of the shapes that `run` calls
         // (see the module docs), and `returns` follows the declaration's return type.
         let outcome = py.detach(|| unsafe { run(clone, method, handle, lowered, returns) });
-        if outcome.code != 0 {
-            // A generated `_UniffiRustCallStatus`: the `i8` code, padded to the buffer's
-            // alignment, then the buffer.
-            let mut code = [0u8; 8];
-            code[0] = outcome.code as u8;
-            let status = self.status.bind(py).call_method1(
-                intern!(py, "from_buffer_copy"),
-                (PyBytes::new(
-                    py,
-                    &[&code[..], &raw(outcome.buffer)].concat(),
-                ),),
-            )?;
-            self.check.bind(py).call1((error, status))?;
-            return Err(PyValueError::new_err(format!(
-                "call status {} raised nothing",
-                outcome.code
-            )));
-        }
-        if !returns {
-            return Ok(py.None());
-        }
-        let (capacity, len, data) = outcome.buffer;
-        if lift.is(self.string.bind(py)) {
-            let bytes = lift::take(capacity, len, data)?;
-            let text = std::str::from_utf8(&bytes)
-                .map_err(|e| PyValueError::new_err(format!("a returned string: {e}")))?;
-            return Ok(PyString::new(py, text).into_any().unbind());
-        }
-        let plan = lift.getattr(intern!(py, "_plan"))?;
-        if let Ok(plan) = plan.cast::<Plan>() {
-            let bytes = lift::take(capacity, len, data)?;
-            return lift::read_all(plan.get(), &bytes, self.stream.bind(py));
-        }
-        let buffer = self.buffer(py, outcome.buffer)?;
-        Ok(lift.call_method1(intern!(py, "lift"), (buffer,))?.unbind())
+        self.finish(py, outcome, lift, error)
+    }
+
+    /// Starts the async FFI function `method` on a clone of `handle` and the arguments (as
+    /// [`Caller::call`] takes them): the handle of its Rust future.
+    #[pyo3(signature = (method, clone, handle, *args))]
+    fn start(
+        &self,
+        method: &Bound<'_, PyString>,
+        clone: &Bound<'_, PyString>,
+        handle: u64,
+        args: &Bound<'_, PyTuple>,
+    ) -> PyResult<u64> {
+        let py = method.py();
+        let method = self.address(method)?;
+        let clone = self.address(clone)?;
+        let lowered = self.lowered(args)?;
+        // SAFETY: `clone` is a clone function (see the module docs).
+        let handle = match unsafe { cloned(clone, handle) } {
+            Ok(handle) => handle,
+            Err(outcome) => {
+                let none = py.None().into_bound(py);
+                self.finish(py, outcome, &none, &none)?;
+                return Err(PyValueError::new_err("the clone failed"));
+            }
+        };
+        // The arguments become buffers only once nothing can fail before the call takes them.
+        let mut lowered = lowered.into_iter().map(RustBuffer::from_vec);
+        type Start0 = unsafe extern "C" fn(u64) -> u64;
+        type Start1 = unsafe extern "C" fn(u64, RustBuffer) -> u64;
+        type Start2 = unsafe extern "C" fn(u64, RustBuffer, RustBuffer) -> u64;
+        // SAFETY: the generated code routes here only async functions taking the handle and
+        // these buffers, and returning their future's handle (see the module docs).
+        let future = unsafe {
+            match (lowered.next(), lowered.next()) {
+                (None, _) => std::mem::transmute::<usize, Start0>(method)(handle),
+                (Some(a), None) => std::mem::transmute::<usize, Start1>(method)(handle, a),
+                (Some(a), Some(b)) => std::mem::transmute::<usize, Start2>(method)(handle, a, b),
+            }
+        };
+        Ok(future)
+    }
+
+    /// Polls the Rust future `future` with the FFI function `poll`, its wake going to `channel`
+    /// (see [`crate::wake`]): the key of the poll, and its poll code if the future woke inside
+    /// the poll.
+    fn poll(
+        &self,
+        poll: &Bound<'_, PyString>,
+        future: u64,
+        channel: &Bound<'_, Channel>,
+    ) -> PyResult<(u64, Option<i8>)> {
+        type Poll = unsafe extern "C" fn(u64, extern "C" fn(u64, i8), u64);
+        let poll = self.address(poll)?;
+        let channel = channel.get();
+        let key = channel.key();
+        // SAFETY: `poll` is the poll function of the future's kind (see the module docs).
+        unsafe { std::mem::transmute::<usize, Poll>(poll)(future, continuation, key) };
+        Ok((key, channel.take(key)))
+    }
+
+    /// The result of the ready Rust future `future`, taken with the FFI function `complete` and
+    /// read by `lift` (or `None`, for nothing), or the error it raises (as [`Caller::call`]).
+    fn complete(
+        &self,
+        complete: &Bound<'_, PyString>,
+        future: u64,
+        lift: &Bound<'_, PyAny>,
+        error: &Bound<'_, PyAny>,
+    ) -> PyResult<Py<PyAny>> {
+        type Returning = unsafe extern "C" fn(u64, &mut RustCallStatus) -> RustBuffer;
+        type Void = unsafe extern "C" fn(u64, &mut RustCallStatus);
+        let py = complete.py();
+        let complete = self.address(complete)?;
+        let mut status = RustCallStatus::default();
+        // SAFETY: `complete` is the complete function of the future's kind, returning a buffer
+        // exactly when `lift` is not `None` (see the module docs).
+        let returned = unsafe {
+            match lift.is_none() {
+                false => Some(std::mem::transmute::<usize, Returning>(complete)(
+                    future,
+                    &mut status,
+                )),
+                true => {
+                    std::mem::transmute::<usize, Void>(complete)(future, &mut status);
+                    None
+                }
+            }
+        };
+        self.finish(py, ended(status, returned), lift, error)
+    }
+
+    /// Frees the Rust future `future` with the FFI function `free`.
+    fn free(&self, free: &Bound<'_, PyString>, future: u64) -> PyResult<()> {
+        type Free = unsafe extern "C" fn(u64);
+        let free = self.address(free)?;
+        // SAFETY: `free` is the free function of the future's kind, called once per future by
+        // the generated code (see the module docs).
+        unsafe { std::mem::transmute::<usize, Free>(free)(future) };
+        Ok(())
     }
 }
 

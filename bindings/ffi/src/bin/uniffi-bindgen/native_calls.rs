@@ -42,6 +42,44 @@ _UNIFFI_CALLER = None if _uniffi_speedups is None else _uniffi_speedups.Caller(
 )
 ";
 
+/// Where the async calls' coroutine goes: before the generated one, which it falls back to.
+const ASYNC_AT: &str = "\nasync def _uniffi_rust_call_async(";
+const ASYNC_NATIVE: &str = "
+async def _uniffi_rust_call_async_native(rust_future, poll, complete, free, lift, error_ffi_converter):
+    # qiscus: an async call whose FFI steps are native calls (uniffi-bindgen/native_calls.rs):
+    # `rust_future` made by _UNIFFI_CALLER.start, then polled, completed and freed by the FFI
+    # functions named. Without the native wakes, the generated coroutine does the rest.
+    try:
+        eventloop = _uniffi_get_event_loop()
+        wakes = _uniffi_loop_wakes(eventloop)
+        if wakes is None:
+            generated, rust_future = rust_future, None
+            return await _uniffi_rust_call_async(
+                generated,
+                getattr(_UniffiLib, poll),
+                getattr(_UniffiLib, complete),
+                getattr(_UniffiLib, free),
+                (lambda val: None) if lift is None else lift.lift,
+                error_ffi_converter,
+            )
+        caller = _UNIFFI_CALLER
+        channel = wakes.channel
+        while True:
+            key, poll_code = caller.poll(poll, rust_future, channel)
+            if poll_code is None:
+                future = eventloop.create_future()
+                wakes.futures[key] = future
+                try:
+                    poll_code = await future
+                finally:
+                    wakes.futures.pop(key, None)
+            if poll_code == _UNIFFI_RUST_FUTURE_POLL_READY:
+                return caller.complete(complete, rust_future, lift, error_ffi_converter)
+    finally:
+        if rust_future is not None:
+            _UNIFFI_CALLER.free(free, rust_future)
+";
+
 /// A buffer type in an FFI declaration (this module's, or the other module's).
 fn is_buffer(ty: &str) -> bool {
     ty == "_UniffiRustBuffer"
@@ -50,16 +88,28 @@ fn is_buffer(ty: &str) -> bool {
             .is_some_and(crate::identifier)
 }
 
-/// The number of buffer arguments after the handle, and whether it returns a buffer, of FFI
-/// function `name` as declared in `source`, if its declaration has a shape that the native caller
-/// calls.
-fn declared_shape(source: &str, name: &str) -> Option<(usize, bool)> {
+/// The argument types and the return type of FFI function `name`, as declared in `source`.
+fn declaration<'a>(source: &'a str, name: &str) -> Option<(Vec<&'a str>, &'a str)> {
     let key = format!("\n    \"{name}\": ((");
     let at = source.find(&key)? + key.len();
     let line = &source[at..at + source[at..].find('\n')?];
     let (args, ret) = line.split_once(",), ")?;
-    let ret = ret.strip_suffix("),")?;
-    let args: Vec<&str> = args.split(", ").collect();
+    Some((args.split(", ").collect(), ret.strip_suffix("),")?))
+}
+
+/// Whether a return type is a buffer (`true`) or nothing (`false`), if it is either.
+fn buffer_or_nothing(ret: &str) -> Option<bool> {
+    match ret {
+        "None" => Some(false),
+        r => is_buffer(r).then_some(true),
+    }
+}
+
+/// The number of buffer arguments after the handle, and whether it returns a buffer, of the
+/// blocking FFI function `name` as declared in `source`, if its declaration has a shape that the
+/// native caller calls: the handle, up to two buffers, the call status.
+fn declared_shape(source: &str, name: &str) -> Option<(usize, bool)> {
+    let (args, ret) = declaration(source, name)?;
     let [handle, buffers @ .., status] = &args[..] else {
         return None;
     };
@@ -70,11 +120,55 @@ fn declared_shape(source: &str, name: &str) -> Option<(usize, bool)> {
     {
         return None;
     }
-    match ret {
-        "None" => Some((buffers.len(), false)),
-        r if is_buffer(r) => Some((buffers.len(), true)),
-        _ => None,
-    }
+    Some((buffers.len(), buffer_or_nothing(ret)?))
+}
+
+/// Whether the async FFI functions named have the shapes the native caller calls: `start` takes
+/// the handle and `buffers` buffers and returns its future's handle; `poll`, `complete` and
+/// `free` are the Rust future functions, `complete` returning a buffer exactly when `returns`.
+fn declared_async(
+    source: &str,
+    [start, poll, complete, free]: [&str; 4],
+    buffers: usize,
+    returns: bool,
+) -> bool {
+    let shape = |name| declaration(source, name);
+    let start_ok = shape(start).is_some_and(|(args, ret)| {
+        ret == "ctypes.c_uint64"
+            && args.len() == buffers + 1
+            && args[0] == "ctypes.c_uint64"
+            && args[1..].iter().all(|a| is_buffer(a))
+            && buffers <= 2
+    });
+    let poll_ok = shape(poll).is_some_and(|(args, ret)| {
+        ret == "None"
+            && args
+                == [
+                    "ctypes.c_uint64",
+                    "_UNIFFI_RUST_FUTURE_CONTINUATION_CALLBACK",
+                    "ctypes.c_uint64",
+                ]
+    });
+    let complete_ok = shape(complete).is_some_and(|(args, ret)| {
+        args == ["ctypes.c_uint64", "ctypes.POINTER(_UniffiRustCallStatus)"]
+            && buffer_or_nothing(ret) == Some(returns)
+    });
+    let free_ok =
+        shape(free).is_some_and(|(args, ret)| ret == "None" && args == ["ctypes.c_uint64"]);
+    start_ok && poll_ok && complete_ok && free_ok
+}
+
+/// The name in `line`, `            _UniffiLib.{name}{suffix}`.
+fn named<'a>(line: Option<&'a str>, suffix: &str) -> Option<&'a str> {
+    line?
+        .strip_prefix("            _UniffiLib.")?
+        .strip_suffix(suffix)
+        .filter(|n| crate::identifier(n))
+}
+
+/// Whether the next lines are `expected`.
+fn expect(lines: &mut std::str::Lines<'_>, expected: &[&str]) -> bool {
+    expected.iter().all(|l| lines.next() == Some(*l))
 }
 
 /// A dotted Python name (`qiscus_core._UniffiFfiConverterTypeComment`).
@@ -83,7 +177,7 @@ fn dotted(s: &str) -> bool {
 }
 
 /// The lines that route the generated method body following [`LOWERED`] in `rest` through the
-/// native caller, with `clone` its class's clone function, if the body and the FFI declaration
+/// native caller, with `clone` its class's clone function, if the body and the FFI declarations
 /// in `source` have the shapes that the caller knows.
 fn routed(rest: &str, clone: &str, source: &str) -> Option<String> {
     let mut lines = rest.lines();
@@ -114,39 +208,71 @@ fn routed(rest: &str, clone: &str, source: &str) -> Option<String> {
     if !dotted(error) {
         return None;
     }
-    let expected = [
-        "        _uniffi_ffi_result = _uniffi_rust_call_with_error(",
-        "            _uniffi_error_converter,",
-    ];
-    if lines.next()? != expected[0] || lines.next()? != expected[1] {
-        return None;
-    }
-    let function = lines
-        .next()?
-        .strip_prefix("            _UniffiLib.")?
-        .strip_suffix(',')?;
-    let rest = [
-        "            *_uniffi_lowered_args,",
-        "        )",
-        "        return _uniffi_lift_return(_uniffi_ffi_result)",
-    ];
-    if !crate::identifier(function) || rest.iter().any(|l| lines.next() != Some(*l)) {
-        return None;
-    }
-    if declared_shape(source, function)? != (args.len(), lift.is_some()) {
-        return None;
-    }
-    let mut call = vec![
-        format!("\"{function}\""),
-        format!("\"{clone}\""),
-        "self._handle".to_owned(),
-        lift.unwrap_or("None").to_owned(),
-        error.to_owned(),
-    ];
-    call.extend(args);
+    let quoted = |name: &str| format!("\"{name}\"");
+    let head = [quoted(clone), "self._handle".to_owned()];
+    let lift = lift.unwrap_or("None");
+    let route = match lines.next()? {
+        "        _uniffi_ffi_result = _uniffi_rust_call_with_error(" => {
+            if !expect(&mut lines, &["            _uniffi_error_converter,"]) {
+                return None;
+            }
+            let function = named(lines.next(), ",")?;
+            if !expect(
+                &mut lines,
+                &[
+                    "            *_uniffi_lowered_args,",
+                    "        )",
+                    "        return _uniffi_lift_return(_uniffi_ffi_result)",
+                ],
+            ) || declared_shape(source, function)? != (args.len(), lift != "None")
+            {
+                return None;
+            }
+            let call = [
+                &[quoted(function)],
+                &head[..],
+                &[lift.into(), error.into()],
+                &args[..],
+            ];
+            format!("return _UNIFFI_CALLER.call({})", call.concat().join(", "))
+        }
+        "        return await _uniffi_rust_call_async(" => {
+            let start = named(lines.next(), "(*_uniffi_lowered_args),")?;
+            let poll = named(lines.next(), ",")?;
+            let complete = named(lines.next(), ",")?;
+            let free = named(lines.next(), ",")?;
+            if !expect(
+                &mut lines,
+                &[
+                    "            _uniffi_lift_return,",
+                    "            _uniffi_error_converter,",
+                    "        )",
+                ],
+            ) || !declared_async(
+                source,
+                [start, poll, complete, free],
+                args.len(),
+                lift != "None",
+            ) {
+                return None;
+            }
+            let call = [&[quoted(start)], &head[..], &args[..]].concat().join(", ");
+            let rest = [
+                quoted(poll),
+                quoted(complete),
+                quoted(free),
+                lift.into(),
+                error.into(),
+            ];
+            format!(
+                "return await _uniffi_rust_call_async_native(_UNIFFI_CALLER.start({call}), {})",
+                rest.join(", ")
+            )
+        }
+        _ => return None,
+    };
     Some(format!(
-        "\n        if _UNIFFI_CALLER is not None:\n            return _UNIFFI_CALLER.call({})",
-        call.join(", ")
+        "\n        if _UNIFFI_CALLER is not None:\n            {route}"
     ))
 }
 
@@ -177,7 +303,12 @@ pub fn patch_native_calls(source: &str) -> Result<String, String> {
         return Err("no generated method has the shape of a native call".into());
     }
     unique(&out, LOADED, "the extension module's loading")?;
-    Ok(out.replacen(LOADED, &format!("{LOADED}{CALLER}"), 1))
+    let mut out = out.replacen(LOADED, &format!("{LOADED}{CALLER}"), 1);
+    if out.contains("return await _uniffi_rust_call_async_native(") {
+        unique(&out, ASYNC_AT, "the async calls' coroutine")?;
+        out = out.replacen(ASYNC_AT, &format!("{ASYNC_NATIVE}{ASYNC_AT}"), 1);
+    }
+    Ok(out)
 }
 
 #[cfg(test)]
@@ -305,5 +436,60 @@ _uniffi_speedups = _uniffi_load_speedups()
         assert_eq!(patch_native_calls("x = 1\n").unwrap(), "x = 1\n");
         let unroutable = GENERATED.replace("self._handle)\n", "self._other)\n");
         assert!(patch_native_calls(&unroutable).is_err());
+    }
+
+    /// [`GENERATED`] with an async method, its FFI functions and the generated coroutine.
+    fn with_async(complete_returns: &str) -> String {
+        let declarations = format!(
+            r#"_UNIFFI_FFI_DECLARATIONS = {{
+    "uniffi_x_fn_method_client_post": ((ctypes.c_uint64, core._UniffiRustBuffer,), ctypes.c_uint64),
+    "ffi_x_rust_future_poll_rust_buffer": ((ctypes.c_uint64, _UNIFFI_RUST_FUTURE_CONTINUATION_CALLBACK, ctypes.c_uint64,), None),
+    "ffi_x_rust_future_complete_rust_buffer": ((ctypes.c_uint64, ctypes.POINTER(_UniffiRustCallStatus),), {complete_returns}),
+    "ffi_x_rust_future_free_rust_buffer": ((ctypes.c_uint64,), None),
+"#
+        );
+        let method = r#"    async def post(self, params):
+        core._UniffiFfiConverterTypeParams.check_lower(params)
+        _uniffi_lowered_args = (
+            self._uniffi_clone_handle(),
+            core._UniffiFfiConverterTypeParams.lower(params),
+        )
+        _uniffi_lift_return = core._UniffiFfiConverterTypeComment.lift
+        _uniffi_error_converter = core._UniffiFfiConverterTypeError
+        return await _uniffi_rust_call_async(
+            _UniffiLib.uniffi_x_fn_method_client_post(*_uniffi_lowered_args),
+            _UniffiLib.ffi_x_rust_future_poll_rust_buffer,
+            _UniffiLib.ffi_x_rust_future_complete_rust_buffer,
+            _UniffiLib.ffi_x_rust_future_free_rust_buffer,
+            _uniffi_lift_return,
+            _uniffi_error_converter,
+        )
+    def post_blocking(self, params):
+"#;
+        format!("x = 0\nasync def _uniffi_rust_call_async(rust_future):\n    pass\n\n{GENERATED}")
+            .replacen("_UNIFFI_FFI_DECLARATIONS = {\n", &declarations, 1)
+            .replacen("    def post_blocking(self, params):\n", method, 1)
+    }
+
+    #[test]
+    fn async_methods_start_natively_and_await_the_native_coroutine() {
+        let out = patch_native_calls(&with_async("_UniffiRustBuffer")).unwrap();
+        assert!(out.contains(
+            "        core._UniffiFfiConverterTypeParams.check_lower(params)
+        if _UNIFFI_CALLER is not None:
+            return await _uniffi_rust_call_async_native(_UNIFFI_CALLER.start(\"uniffi_x_fn_method_client_post\", \"uniffi_x_fn_clone_client\", self._handle, core._UniffiFfiConverterTypeParams, params), \"ffi_x_rust_future_poll_rust_buffer\", \"ffi_x_rust_future_complete_rust_buffer\", \"ffi_x_rust_future_free_rust_buffer\", core._UniffiFfiConverterTypeComment, core._UniffiFfiConverterTypeError)
+        _uniffi_lowered_args = ("
+        ));
+        assert!(out.starts_with(&format!("x = 0{ASYNC_NATIVE}{ASYNC_AT}")));
+        // The blocking form is routed as before.
+        assert!(out.contains("_UNIFFI_CALLER.call(\"uniffi_x_fn_method_client_post_blocking\""));
+    }
+
+    #[test]
+    fn an_async_method_whose_complete_disagrees_with_its_lift_keeps_the_generated_call() {
+        let out = patch_native_calls(&with_async("None")).unwrap();
+        assert!(!out.contains("_UNIFFI_CALLER.start("));
+        assert!(!out.contains("async def _uniffi_rust_call_async_native("));
+        assert!(out.contains("_UNIFFI_CALLER.call(\"uniffi_x_fn_method_client_post_blocking\""));
     }
 }
