@@ -83,9 +83,7 @@ pub fn patch_converters(source: &str) -> Result<String, String> {
         };
         crate::unique(&source, base, base.trim())?;
         let start = at + base.len();
-        let end = source[start..]
-            .find("\nclass ")
-            .map_or(source.len(), |e| start + e);
+        let end = crate::class_end(&source, start);
         let body = source[start..end].replace("    @classmethod\n    def ", "    def ");
         source.replace_range(start..end, &body);
     }

@@ -89,6 +89,14 @@ fn identifier(s: &str) -> bool {
     !s.is_empty() && s.chars().all(|c| c == '_' || c.is_ascii_alphanumeric())
 }
 
+/// Where the class whose body starts at `start` of `source` ends: at the newline before the next
+/// top-level class, or at the end of `source`.
+fn class_end(source: &str, start: usize) -> usize {
+    source[start..]
+        .find("\nclass ")
+        .map_or(source.len(), |e| start + e)
+}
+
 /// Where `needle` occurs in `source`, if exactly once (else an error naming `what`).
 fn unique(source: &str, needle: &str, what: &str) -> Result<usize, String> {
     match source

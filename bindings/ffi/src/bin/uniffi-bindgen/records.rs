@@ -76,9 +76,7 @@ pub fn classify(source: &str, name: &str) -> Field {
     let header = format!("\nclass _UniffiFfiConverter{name}:\n");
     if let Some(start) = source.find(&header) {
         let body_start = start + header.len();
-        let body_end = source[body_start..]
-            .find("\nclass ")
-            .map_or(source.len(), |e| body_start + e);
+        let body_end = crate::class_end(source, body_start);
         let body = &source[body_start..body_end];
         let marker = "    @staticmethod\n    def read(buf):\n        return _UniffiFfiConverter";
         if let Some(at) = body.find(marker) {

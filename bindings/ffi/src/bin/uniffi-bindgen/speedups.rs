@@ -44,7 +44,7 @@ fn spec(field: &Field) -> String {
 
 /// The body of the class whose header line `rest` follows.
 fn class_body(rest: &str) -> &str {
-    &rest[..rest.find("\nclass ").map_or(rest.len(), |e| e + 1)]
+    &rest[..(crate::class_end(rest, 0) + 1).min(rest.len())]
 }
 
 /// An enum's variants, if its reader has the generated shape: (constructor expression, field

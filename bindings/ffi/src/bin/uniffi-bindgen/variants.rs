@@ -61,9 +61,7 @@ pub fn patch_variants(source: &str) -> Result<String, String> {
         let header = format!("\nclass {enum_name}:\n");
         let start = crate::unique(&source, &header, &format!("the class {enum_name}"))?;
         let body_start = start + header.len();
-        let body_end = source[body_start..]
-            .find("\nclass ")
-            .map_or(source.len(), |e| body_start + e);
+        let body_end = crate::class_end(&source, body_start);
         let nested = format!("\n    @dataclass\n    class {variant}:\n");
         let body = replace_once(
             &source[body_start..body_end],
