@@ -31,8 +31,9 @@
 //! of a page of comments), and sets attributes by CPython's generic path where a class has no
 //! `__setattr__` of its own (bench/RESULTS.md, fix 26).
 //!
-//! It also carries the continuation callback of async calls that wakes event loops without the
-//! GIL ([`wake`]).
+//! It also makes the generated methods' FFI calls natively, the handle's clone, the call, its
+//! status and the lifting of its result in one extension call (module `call`), and carries the
+//! continuation callback of async calls that wakes event loops without the GIL ([`wake`]).
 //!
 //! The module is linked into the FFI library (`qiscus-ffi`'s `python` feature) and loaded from it
 //! by the generated Python, which keeps its pure-Python readers for interpreters that cannot load

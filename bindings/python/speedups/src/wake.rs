@@ -147,7 +147,7 @@ impl Channel {
 
     /// A new key of this channel, for one poll of one future, which this thread makes next: until
     /// [`Channel::take`] of the key, a wake for it on this thread is kept out of the socket.
-    pub(crate) fn key(&self) -> u64 {
+    pub fn key(&self) -> u64 {
         let n = NEXT_KEY.fetch_add(1, Ordering::Relaxed);
         let key = (self.slot << SLOT_SHIFT) | (n & ((1 << SLOT_SHIFT) - 1));
         INLINE.with(|inline| inline.set(Some((key, self.serial, None))));
@@ -156,7 +156,7 @@ impl Channel {
 
     /// Takes the poll code of `key`'s wake, if it has come: given inside the poll on this thread
     /// (the future was ready when polled), or queued from another thread.
-    pub(crate) fn take(&self, key: u64) -> Option<i8> {
+    pub fn take(&self, key: u64) -> Option<i8> {
         if let Some(code) = INLINE.with(|inline| match inline.get() {
             Some((armed, serial, code)) if armed == key && serial == self.serial => {
                 inline.set(None);
