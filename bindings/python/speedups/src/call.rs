@@ -8,15 +8,20 @@
 //! reading of the result was native (fix 16). Here the arguments are lowered by their plans
 //! straight into the buffers that the call takes, the clone and the call run one after the other
 //! with the GIL released, as ctypes releases it, and the result is read by its plan from the
-//! returned buffer, which is then freed (bench/RESULTS.md, fix 32).
+//! returned buffer, which is then freed (bench/RESULTS.md, fix 32). An async method's steps are
+//! native the same way: [`Caller::start`] makes its Rust future, [`Caller::poll`] polls it with
+//! the native continuation of [`crate::wake`], [`Caller::complete`] reads its result and
+//! [`Caller::free`] frees it (fix 33; the coroutine around them is generated).
 //!
 //! The project's `uniffi-bindgen` (its `native_calls` patch) routes here only the methods whose
-//! FFI declaration has a shape [`Caller::call`] knows: the object's handle, up to two buffers and
-//! a call status, returning a buffer or nothing. As the readers of [`crate::lift`], this trusts
-//! its caller, the generated code: the names it passes are of functions of that shape, and a
-//! converter's `lower` returns a buffer made by the library. Strings are lowered and lifted here
-//! too; a converter without a plan lowers and lifts by its generated code, and a failed call's
-//! error is raised by the generated status check, as before.
+//! FFI declarations have the shapes these functions call: a blocking method takes the object's
+//! handle, up to two buffers and a call status, and returns a buffer or nothing; an async one
+//! takes the handle and up to two buffers and returns its future, whose complete function returns
+//! a buffer or nothing. As the readers of [`crate::lift`], this trusts its caller, the generated
+//! code: the names it passes are of functions of those shapes, and a converter's `lower` returns
+//! a buffer made by the library. Strings are lowered and lifted here too; a converter without a
+//! plan lowers and lifts by its generated code, and a failed call's error is raised by the
+//! generated status check, as before.
 
 use std::mem::ManuallyDrop;
 
