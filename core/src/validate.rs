@@ -10,9 +10,24 @@ pub(crate) fn required(field: &str, value: &str) -> Result<()> {
     Ok(())
 }
 
-/// A plausible e-mail address: one `@`, a non-empty local part, a dotted domain, no spaces.
+/// The longest e-mail address there can be, in bytes (RFC 5321's path of 256, less its angle
+/// brackets).
+const EMAIL_MAX: usize = 254;
+
+/// A plausible e-mail address: at most [`EMAIL_MAX`] bytes, one `@`, a non-empty local part, a
+/// dotted domain, no spaces.
 pub(crate) fn email(field: &str, value: &str) -> Result<()> {
     required(field, value)?;
+    if value.len() > EMAIL_MAX {
+        // Not echoed: it could be anything, of any length.
+        return Err(Error::invalid(
+            field,
+            format!(
+                "is {} bytes long; an e-mail address has at most {EMAIL_MAX}",
+                value.len()
+            ),
+        ));
+    }
     let ok = match value.split_once('@') {
         Some((local, domain)) => {
             !local.is_empty()
@@ -78,4 +93,25 @@ pub(crate) fn date(field: &str, value: &str) -> Result<chrono::NaiveDate> {
         .then(|| chrono::NaiveDate::parse_from_str(value, "%Y-%m-%d").ok())
         .flatten();
     parsed.ok_or_else(|| Error::invalid(field, format!("{value:?} is not a YYYY-MM-DD date")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_email_may_be_254_bytes_long_not_more() {
+        let of_length = |n: usize| format!("{}@example.com", "x".repeat(n - "@example.com".len()));
+        assert!(email("email", &of_length(254)).is_ok());
+        match email("email", &of_length(255)) {
+            Err(Error::InvalidInput { field, reason }) => {
+                assert_eq!(field, "email");
+                assert_eq!(
+                    reason,
+                    "is 255 bytes long; an e-mail address has at most 254"
+                );
+            }
+            other => panic!("expected invalid input, got {other:?}"),
+        }
+    }
 }

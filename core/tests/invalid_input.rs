@@ -108,6 +108,9 @@ async fn invalid_inputs_are_refused_before_sending() {
     );
     assert_field(c.user_profile("").await, "user_email");
     assert_field(c.reset_user_token("x y@example.com").await, "user_email");
+    // Longer than any e-mail address can be: refused before a URL of 100 kB is made.
+    let long = format!("{}@example.com", "x".repeat(100_000));
+    assert_field(c.user_profile(&long).await, "user_email");
     let mut p = GetUserRoomsParams::new("a@example.com");
     p.page = Some(0);
     assert_field(c.get_user_rooms(&p).await, "page");
