@@ -622,11 +622,9 @@ def test_blocking_methods_are_called_natively_and_alike(
             other_client.user_profile_blocking(me)
 
 
-@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
-def test_native_blocking_calls_free_their_buffers(client: qiscus.Client, email: Callable[[str], str]) -> None:
-    # 400 calls: half read a 100 KB answer, half lower a 100 KB argument and fail. 20 MB more if
-    # the native path kept either kind of buffer.
-    me, other = email("native-free"), email("native-free-other")
+def big_answers(client: qiscus.Client, email: Callable[[str], str], name: str) -> Tuple[Any, Any, str]:
+    """(a page whose one comment holds 100 KB, a post of 100 KB to a room that does not exist, the text)."""
+    me, other = email(name), email(f"{name}-other")
     big = "x" * 100_000
     for who in (me, other):
         client.login_or_register_blocking(LoginOrRegisterParams(email=who, username="Free", password="pw-123456"))
@@ -636,6 +634,14 @@ def test_native_blocking_calls_free_their_buffers(client: qiscus.Client, email: 
     )
     page = LoadCommentsParams(room_id=room.room_id, limit=1)
     lost = PostCommentParams(room_id=room.room_id + 10**6, sender_email=me, message=big, payload=qiscus.Payload.TEXT())
+    return page, lost, big
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_native_blocking_calls_free_their_buffers(client: qiscus.Client, email: Callable[[str], str]) -> None:
+    # 400 calls: half read a 100 KB answer, half lower a 100 KB argument and fail. 20 MB more if
+    # the native path kept either kind of buffer.
+    page, lost, big = big_answers(client, email, "native-free")
     for _ in range(50):
         client.load_comments_blocking(page)
     before = rss_kib()
@@ -765,16 +771,7 @@ def test_the_native_coroutine_awaits_futures_of_nothing_and_their_errors() -> No
 def test_native_async_calls_free_their_buffers(client: qiscus.Client, email: Callable[[str], str]) -> None:
     # As the blocking test above, through `Caller.start` and `Caller.complete`: 20 MB more if
     # either kind of buffer were kept.
-    me, other = email("async-free"), email("async-free-other")
-    big = "x" * 100_000
-    for who in (me, other):
-        client.login_or_register_blocking(LoginOrRegisterParams(email=who, username="Free", password="pw-123456"))
-    room = client.create_room_blocking(CreateRoomParams(name="Free", creator=me, participants=[other]))
-    client.post_comment_blocking(
-        PostCommentParams(room_id=room.room_id, sender_email=me, message=big, payload=qiscus.Payload.TEXT())
-    )
-    page = LoadCommentsParams(room_id=room.room_id, limit=1)
-    lost = PostCommentParams(room_id=room.room_id + 10**6, sender_email=me, message=big, payload=qiscus.Payload.TEXT())
+    page, lost, big = big_answers(client, email, "async-free")
 
     async def calls(n: int) -> None:
         for i in range(n):

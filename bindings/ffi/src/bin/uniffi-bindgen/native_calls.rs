@@ -67,12 +67,7 @@ async def _uniffi_rust_call_async_native(rust_future, poll, complete, free, lift
         while True:
             key, poll_code = caller.poll(poll, rust_future, channel)
             if poll_code is None:
-                future = eventloop.create_future()
-                wakes.futures[key] = future
-                try:
-                    poll_code = await future
-                finally:
-                    wakes.futures.pop(key, None)
+                poll_code = await wakes.wait(eventloop, key)
             if poll_code == _UNIFFI_RUST_FUTURE_POLL_READY:
                 return caller.complete(complete, rust_future, lift, error_ffi_converter)
     finally:

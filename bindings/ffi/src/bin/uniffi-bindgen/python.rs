@@ -283,6 +283,15 @@ const ASYNC_CALL: [(&str, &str); 3] = [
             if future is not None and not future.cancelled():
                 future.set_result(poll_code)
 
+    async def wait(self, eventloop, key):
+        # The poll code of `key`'s wake, once the loop's reader has it.
+        future = eventloop.create_future()
+        self.futures[key] = future
+        try:
+            return await future
+        finally:
+            self.futures.pop(key, None)
+
 _UNIFFI_LOOP_WAKES = None  # a WeakKeyDictionary, made by the first async call
 _UNIFFI_NATIVE_CONTINUATION = None
 
@@ -326,12 +335,7 @@ async def _uniffi_rust_call_async(",
                 ffi_poll(rust_future, _UNIFFI_NATIVE_CONTINUATION, key)
                 poll_code = channel.take(key)
                 if poll_code is None:
-                    future = eventloop.create_future()
-                    wakes.futures[key] = future
-                    try:
-                        poll_code = await future
-                    finally:
-                        wakes.futures.pop(key, None)
+                    poll_code = await wakes.wait(eventloop, key)
                 if poll_code == _UNIFFI_RUST_FUTURE_POLL_READY:
                     break
                 continue
