@@ -1,4 +1,5 @@
-//! Routes the generated blocking method calls through one native call each.
+//! Routes the generated method calls through native calls: a blocking method through one, an
+//! async method's steps through one each.
 //!
 //! A generated blocking method clones its object's handle (a ctypes call), lowers its arguments
 //! into ctypes buffer structures, calls the FFI function through ctypes with a new call status
@@ -7,13 +8,19 @@
 //! fix 32). With the extension module loaded, `_UNIFFI_CALLER` (a `Caller` of
 //! bindings/python/speedups, `call.rs`) does all of it in one call, and the generated lines stay
 //! below for the pure-Python path (`QISCUS_PURE_PYTHON=1`, or where the extension cannot load).
+//! An async method's future is made by `Caller.start` and awaited by
+//! `_uniffi_rust_call_async_native` ([`ASYNC_NATIVE`]), which polls, completes and frees it by
+//! `Caller` too, and hands it to the generated coroutine where the loop has no native wakes
+//! (fix 33).
 //!
 //! A method is routed only when its body has the generated shape (a clone, at most two lowered
-//! arguments, a lift or none, `_uniffi_rust_call_with_error`) and its FFI declaration the one
-//! `Caller.call` calls natively: the handle, a buffer per argument and the call status, returning
-//! a buffer, or nothing exactly when the method returns nothing. Any other method is left as it
-//! was, so a shape that UniFFI changes falls back to the generated code, and the patch fails only
-//! when it routes none.
+//! arguments, a lift or none, then `_uniffi_rust_call_with_error` or `_uniffi_rust_call_async`)
+//! and its FFI declarations the ones `Caller` calls natively: a blocking method takes the handle,
+//! a buffer per argument and the call status, and returns a buffer, or nothing exactly when the
+//! method returns nothing; an async method takes the handle and a buffer per argument and returns
+//! its future, whose poll, complete and free functions are the Rust future's, complete returning
+//! a buffer or nothing as the method does. Any other method is left as it was, so a shape that
+//! UniFFI changes falls back to the generated code, and the patch fails only when it routes none.
 
 use crate::unique;
 
@@ -30,7 +37,7 @@ const CLONE: (&str, &str) = (
 /// Where the caller is made: after the extension module is loaded.
 const LOADED: &str = "\n_uniffi_speedups = _uniffi_load_speedups()\n";
 const CALLER: &str = "
-# qiscus: the blocking method calls, each made by one native call (uniffi-bindgen/native_calls.rs).
+# qiscus: the method calls' FFI steps, made natively (uniffi-bindgen/native_calls.rs).
 _UNIFFI_CALLER = None if _uniffi_speedups is None else _uniffi_speedups.Caller(
     _UniffiLib,
     _UniffiRustBuffer,
