@@ -572,6 +572,17 @@ def native_calls_only() -> Iterator[None]:
         ffi_module._uniffi_rust_call_with_error = saved
 
 
+def same_outcomes(native: List[Tuple[str, Any]], generated: List[Tuple[str, Any]]) -> None:
+    """The same values (by `same`), or the same errors, call by call."""
+    assert len(native) == len(generated)
+    for (kind, value), (kind2, value2) in zip(native, generated):
+        assert kind == kind2, (kind, value, kind2, value2)
+        if kind == "value":
+            same(value, value2)
+        else:
+            assert value == value2
+
+
 def test_blocking_methods_are_called_natively_and_alike(
     client: qiscus.Client, emulator: Any, email: Callable[[str], str]
 ) -> None:
@@ -606,12 +617,7 @@ def test_blocking_methods_are_called_natively_and_alike(
     assert native[5][0] != "value"
     assert native[0] == ("value", APP_ID)
     assert len(native[2][1]) == 2 and native[2][1][0].message == "two"
-    for (kind, value), (kind2, value2) in zip(native, generated):
-        assert kind == kind2, (kind, value, kind2, value2)
-        if kind == "value":
-            same(value, value2)
-        else:
-            assert value == value2
+    same_outcomes(native, generated)
 
     # A method returning nothing: the client's shutdown, after which calls fail as they should.
     other_client = qiscus.Client(APP_ID, SECRET, base_url=emulator.url)
@@ -736,12 +742,7 @@ def test_async_methods_are_called_natively_and_alike(client: qiscus.Client, emai
     assert [kind for kind, _ in native[:4]] == ["value"] * 4, native
     assert native[4][0] != "value"
     assert native[1][1][0].message == "async"
-    for (kind, value), (kind2, value2) in zip(native, generated):
-        assert kind == kind2, (kind, value, kind2, value2)
-        if kind == "value":
-            same(value, value2)
-        else:
-            assert value == value2
+    same_outcomes(native, generated)
 
 
 def test_the_native_coroutine_awaits_futures_of_nothing_and_their_errors() -> None:

@@ -48,11 +48,7 @@ struct Outcome {
 
 /// The parts of `buffer`, given up: whoever receives them frees it.
 fn give_up(buffer: RustBuffer) -> Parts {
-    let parts = (
-        buffer.capacity(),
-        buffer.len(),
-        buffer.data_pointer() as usize,
-    );
+    let parts = lower::parts_of(&buffer);
     let _ = ManuallyDrop::new(buffer);
     parts
 }
@@ -253,7 +249,7 @@ impl Caller {
                 intern!(py, "from_buffer_copy"),
                 (PyBytes::new(
                     py,
-                    &[&code[..], &raw(outcome.buffer)].concat(),
+                    &[&code[..], &lower::raw_buffer(outcome.buffer)].concat(),
                 ),),
             )?;
             self.check.bind(py).call1((error, status))?;
@@ -285,7 +281,7 @@ impl Caller {
     fn buffer<'py>(&self, py: Python<'py>, parts: Parts) -> PyResult<Bound<'py, PyAny>> {
         self.buffer.bind(py).call_method1(
             intern!(py, "from_buffer_copy"),
-            (PyBytes::new(py, &raw(parts)),),
+            (PyBytes::new(py, &lower::raw_buffer(parts)),),
         )
     }
 }
@@ -439,16 +435,4 @@ impl Caller {
         unsafe { std::mem::transmute::<usize, Free>(free)(future) };
         Ok(())
     }
-}
-
-/// The bytes of a generated `_UniffiRustBuffer` structure holding `parts`: its fields in the
-/// machine's byte order (see [`lower::raw_buffer`]).
-fn raw(parts: Parts) -> Vec<u8> {
-    let (capacity, len, data) = parts;
-    let mut raw = Vec::with_capacity(24);
-    raw.extend((capacity as u64).to_ne_bytes());
-    raw.extend((len as u64).to_ne_bytes());
-    raw.extend(data.to_ne_bytes());
-    raw.resize(raw.len().max(24), 0);
-    raw
 }

@@ -206,7 +206,7 @@ pub(crate) fn lower<'py>(
     let rbuf = uniffi::RustBuffer::from_vec(out);
     match buffer.call_method1(
         intern!(py, "from_buffer_copy"),
-        (PyBytes::new(py, &raw_buffer(&rbuf)),),
+        (PyBytes::new(py, &raw_buffer(parts_of(&rbuf))),),
     ) {
         Ok(lowered) => Ok(lowered),
         Err(e) => {
@@ -216,14 +216,19 @@ pub(crate) fn lower<'py>(
     }
 }
 
-/// The bytes of a generated `_UniffiRustBuffer` structure holding `rbuf`: its fields in the
-/// machine's byte order, `u64` capacity and length, then the pointer (padded, where pointers are
-/// narrower, to at least the structure's size).
-pub(crate) fn raw_buffer(rbuf: &uniffi::RustBuffer) -> Vec<u8> {
+/// The bytes of a generated `_UniffiRustBuffer` structure holding a buffer of this capacity,
+/// length and data address: its fields in the machine's byte order, `u64` capacity and length,
+/// then the pointer (padded, where pointers are narrower, to at least the structure's size).
+pub(crate) fn raw_buffer((capacity, len, data): (usize, usize, usize)) -> Vec<u8> {
     let mut raw = Vec::with_capacity(24);
-    raw.extend((rbuf.capacity() as u64).to_ne_bytes());
-    raw.extend((rbuf.len() as u64).to_ne_bytes());
-    raw.extend((rbuf.data_pointer() as usize).to_ne_bytes());
+    raw.extend((capacity as u64).to_ne_bytes());
+    raw.extend((len as u64).to_ne_bytes());
+    raw.extend(data.to_ne_bytes());
     raw.resize(raw.len().max(24), 0);
     raw
+}
+
+/// The capacity, length and data address of `rbuf`.
+pub(crate) fn parts_of(rbuf: &uniffi::RustBuffer) -> (usize, usize, usize) {
+    (rbuf.capacity(), rbuf.len(), rbuf.data_pointer() as usize)
 }
