@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import copy
 import gc
 import importlib.util
 import pickle
 import subprocess
 import sys
 import textwrap
+import weakref
 from pathlib import Path
 from typing import Callable
 
@@ -284,6 +286,41 @@ def test_records_repr_shows_their_fields() -> None:
     assert repr(row) == str(row)
     assert "repr@example.com" in repr(row) and "Repr" in repr(row)
     assert repr([row]) == f"[{row}]"
+
+
+def test_records_hold_their_fields_in_slots(client: qiscus.Client, email: Callable[[str], str]) -> None:
+    # uniffi-bindgen's records patch: every record has `__slots__`, its fields and `__weakref__`.
+    # A record: a public class with its own converter, no exception, no enum (whose variants
+    # are its subclasses).
+    records = [
+        value for name, value in vars(generated_core).items()
+        if isinstance(value, type) and not name.startswith("_") and hasattr(generated_core, f"_UniffiFfiConverterType{name}")
+        and not issubclass(value, BaseException) and not value.__subclasses__()
+    ]
+    assert len(records) >= 50 and qiscus.Comment in records and qiscus.PostCommentParams in records
+    for record in records:
+        assert record.__slots__[-1] == "__weakref__", record
+    me = email("slots")
+    client.login_or_register_blocking(qiscus.LoginOrRegisterParams(email=me, username="Slots", password="pw-123456"))
+    other = email("slots-other")
+    client.login_or_register_blocking(qiscus.LoginOrRegisterParams(email=other, username="Other", password="pw-123456"))
+    room = client.create_room_blocking(qiscus.CreateRoomParams(name="Slots", creator=me, participants=[other]))
+    params = qiscus.PostCommentParams(room_id=room.room_id, sender_email=me, message="slotted", payload=qiscus.Payload.TEXT())
+    # A misspelt field is refused, not kept as an attribute that no call would send.
+    with pytest.raises(AttributeError, match="mesage"):
+        params.mesage = "lost"  # type: ignore[attr-defined]
+    params.message = "kept"
+    posted = client.post_comment_blocking(params)
+    (read,) = client.load_comments_blocking(qiscus.LoadCommentsParams(room_id=room.room_id, limit=1))
+    assert (posted.id, posted.message, read.message) == (read.id, "kept", "kept") and not hasattr(read, "__dict__")
+    assert [getattr(read, f) for f in type(read).__slots__[:3]] == [read.id, read.comment_before_id, "kept"]
+    # Records still pickle, copy and take weak references.
+    for copied in (pickle.loads(pickle.dumps(read)), copy.copy(read), copy.deepcopy(read)):
+        assert copied == read and copied is not read and copied.message == "kept"
+    assert weakref.ref(read)() is read
+    changed = copy.copy(read)
+    changed.message = "changed"
+    assert changed != read and read.message == "kept"
 
 
 def test_a_variant_is_one_class_deriving_from_its_enum() -> None:

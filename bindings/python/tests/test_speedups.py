@@ -92,6 +92,11 @@ def same(a: Any, b: Any, path: str = "value") -> None:
         assert list(a) == list(b), path
         for k in a:
             same(a[k], b[k], f"{path}[{k!r}]")
+    elif hasattr(type(a), "__slots__"):  # a record: every field set, none other possible
+        assert not hasattr(a, "__dict__") and not hasattr(b, "__dict__"), path
+        for k in type(a).__slots__:
+            if k != "__weakref__":
+                same(getattr(a, k), getattr(b, k), f"{path}.{k}")
     elif hasattr(a, "__dict__"):
         assert list(vars(a)) == list(vars(b)), path
         assert sys.getsizeof(vars(a)) == sys.getsizeof(vars(b)), path

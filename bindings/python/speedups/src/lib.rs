@@ -29,7 +29,11 @@
 //!
 //! A read gives the same `str` again where a field repeats its last bytes (the sender and the room
 //! of a page of comments), and sets attributes by CPython's generic path where a class has no
-//! `__setattr__` of its own (bench/RESULTS.md, fix 26).
+//! `__setattr__` of its own (bench/RESULTS.md, fix 26). The generated records have `__slots__`
+//! (the `records` patch of the project's `uniffi-bindgen`): a record is then made by its class's
+//! own `tp_new` and each field stored by its slot's setter, called directly, with no lookup and
+//! no instance dictionary (fix 34). Converters named by a plan have their own plans looked up
+//! once, on the first read that finds one.
 //!
 //! It also makes the generated methods' FFI calls natively, the handle's clone, the call, its
 //! status and the lifting of its result in one extension call (module `call`), and carries the
@@ -66,7 +70,29 @@ enum Ty {
     Optional(Box<Ty>),
     Sequence(Box<Ty>),
     /// A generated converter class: its plan, or its own `read`.
-    Converter(Py<PyAny>),
+    Converter(Converter),
+}
+
+/// A generated converter class that a plan names.
+struct Converter {
+    class: Py<PyAny>,
+    /// Its plan, once a read has found one (the `_plan` of a lazily made enum is set by its first
+    /// use): a page of comments then reads its payloads and times without looking it up again.
+    plan: once_cell::sync::OnceCell<Py<Plan>>,
+}
+
+impl Converter {
+    /// The converter's plan, if it has one now.
+    fn plan<'a>(&'a self, py: Python<'_>) -> PyResult<Option<&'a Plan>> {
+        if let Some(plan) = self.plan.get() {
+            return Ok(Some(plan.get()));
+        }
+        let plan = self.class.bind(py).getattr(intern!(py, "_plan"))?;
+        let Ok(plan) = plan.cast_into::<Plan>() else {
+            return Ok(None);
+        };
+        Ok(Some(self.plan.get_or_init(|| plan.unbind()).get()))
+    }
 }
 
 impl Ty {
@@ -106,7 +132,10 @@ impl Ty {
                 "unknown type description {tuple}"
             )));
         }
-        Ok(Ty::Converter(spec.clone().unbind()))
+        Ok(Ty::Converter(Converter {
+            class: spec.clone().unbind(),
+            plan: once_cell::sync::OnceCell::new(),
+        }))
     }
 }
 
@@ -114,11 +143,10 @@ impl Ty {
 enum Kind {
     Record {
         cls: Py<PyType>,
-        new: Py<PyAny>,
+        new: New,
         fields: Vec<(Py<PyString>, Ty)>,
-        /// Whether `cls` sets attributes as `object.__setattr__` does (no `__setattr__` of its
-        /// own): its fields are then set by [`set_generic`].
-        generic: bool,
+        /// How each field is stored, in the order of `fields`.
+        stores: Vec<Store>,
     },
     Enumeration {
         variants: Vec<Variant>,
@@ -136,10 +164,9 @@ struct Variant {
     /// Where each field is found on a value of the variant, when written; `None` when the plan
     /// does not say (the enum is then written by its generated converter).
     accessors: Option<Vec<lower::Accessor>>,
-    /// `object.__new__`, for a variant with no fields whose `cls()` sets no attribute (the
-    /// generated `def __init__(self): pass`): its values are made without running that
-    /// `__init__`, as records are.
-    bare: Option<Py<PyAny>>,
+    /// How a variant with no fields whose `cls()` sets no attribute (the generated
+    /// `def __init__(self): pass`) is made: without running that `__init__`, as records are.
+    bare: Option<New>,
 }
 
 /// How one record, data-carrying enum or list is read (see the module docs).
@@ -302,11 +329,10 @@ impl<'a, 'py> Reader<'a, 'py> {
             }
             Ty::Converter(converter) => {
                 // Every generated converter has a `_plan` (None when it has no plan).
-                let converter = converter.bind(py);
-                let plan = converter.getattr(intern!(py, "_plan"))?;
-                if let Ok(plan) = plan.cast::<Plan>() {
-                    return self.plan(plan.get());
+                if let Some(plan) = converter.plan(py)? {
+                    return self.plan(plan);
                 }
+                let converter = converter.class.bind(py);
                 let stream = self.stream()?;
                 let value = converter.call_method1(intern!(py, "read"), (&stream,))?;
                 self.offset = stream.getattr(intern!(py, "offset"))?.extract()?;
@@ -323,15 +349,12 @@ impl<'a, 'py> Reader<'a, 'py> {
                 cls,
                 new,
                 fields,
-                generic,
+                stores,
             } => {
-                let object = new.bind(py).call1((cls.bind(py),))?;
-                for (name, ty) in fields {
+                let object = new.make(cls.bind(py))?;
+                for ((name, ty), store) in fields.iter().zip(stores) {
                     let value = self.value(ty, error)?.into_bound(py);
-                    match generic {
-                        true => set_generic(&object, name.bind(py), &value)?,
-                        false => object.setattr(name.bind(py), value)?,
-                    }
+                    store.set(&object, name.bind(py), &value)?;
                 }
                 Ok(object.unbind())
             }
@@ -351,7 +374,7 @@ impl<'a, 'py> Reader<'a, 'py> {
                     return Ok(cls.clone_ref(py));
                 };
                 if let Some(new) = bare {
-                    return Ok(new.bind(py).call1((cls.bind(py),))?.unbind());
+                    return Ok(new.make(cls.bind(py).cast::<PyType>()?)?.unbind());
                 }
                 let mut values = Vec::with_capacity(fields.len());
                 for ty in fields {
@@ -445,6 +468,128 @@ fn set_generic(
     }
 }
 
+/// How a record's object is made: `object.__new__(cls)`, by CPython's `tp_new` of `cls` itself
+/// where the interpreter gives it (`PyType_GetSlot`), without the call's argument tuple and
+/// checks.
+enum New {
+    Slot {
+        new: pyo3::ffi::newfunc,
+        no_args: Py<PyTuple>,
+    },
+    Call(Py<PyAny>),
+}
+
+impl New {
+    fn of(cls: &Bound<'_, PyType>) -> PyResult<New> {
+        let py = cls.py();
+        let object_new = of_object(py, intern!(py, "__new__"))?;
+        // Only where `cls` makes its objects as `object` does: no `__new__` of its own.
+        if !cls.getattr(intern!(py, "__new__"))?.is(&object_new) {
+            return Ok(New::Call(object_new.unbind()));
+        }
+        // SAFETY: `cls` is a live type object (the GIL is held); `PyType_GetSlot` returns its
+        // `tp_new` or NULL (with an exception on interpreters that refuse static types, < 3.10).
+        let slot = unsafe { pyo3::ffi::PyType_GetSlot(cls.as_type_ptr(), pyo3::ffi::Py_tp_new) };
+        if slot.is_null() {
+            let _ = PyErr::take(py);
+            return Ok(New::Call(object_new.unbind()));
+        }
+        // SAFETY: the `Py_tp_new` slot holds a `newfunc`.
+        let new: pyo3::ffi::newfunc = unsafe { std::mem::transmute(slot) };
+        Ok(New::Slot {
+            new,
+            no_args: PyTuple::empty(py).unbind(),
+        })
+    }
+
+    fn make<'py>(&self, cls: &Bound<'py, PyType>) -> PyResult<Bound<'py, PyAny>> {
+        let py = cls.py();
+        match self {
+            New::Call(new) => new.bind(py).call1((cls,)),
+            New::Slot { new, no_args } => {
+                // SAFETY: `new` is `cls`'s own `tp_new`, called as `type.__call__` calls it:
+                // the type, an argument tuple and no keywords; it returns a new reference or
+                // NULL with an exception set.
+                let made =
+                    unsafe { new(cls.as_type_ptr(), no_args.as_ptr(), std::ptr::null_mut()) };
+                // SAFETY: `made` is an owned reference (or NULL, taken as the error).
+                unsafe { Bound::from_owned_ptr_or_err(py, made) }
+            }
+        }
+    }
+}
+
+/// How one field of a record is stored.
+enum Store {
+    /// By the setter of the slot's member descriptor (a class with `__slots__`), called
+    /// directly: no lookup of the name in the type, no instance dictionary.
+    Slot {
+        descriptor: Py<PyAny>,
+        set: pyo3::ffi::descrsetfunc,
+    },
+    /// By [`set_generic`] (a class without a `__setattr__` of its own).
+    Generic,
+    /// By `setattr`.
+    SetAttr,
+}
+
+impl Store {
+    fn of(cls: &Bound<'_, PyType>, name: &Bound<'_, PyString>, generic: bool) -> PyResult<Store> {
+        let py = cls.py();
+        if !generic {
+            return Ok(Store::SetAttr);
+        }
+        let member_type = PyModule::import(py, "types")?.getattr("MemberDescriptorType")?;
+        let Ok(descriptor) = cls.getattr(name) else {
+            return Ok(Store::Generic);
+        };
+        if !descriptor.get_type().is(&member_type) {
+            return Ok(Store::Generic);
+        }
+        // SAFETY: the descriptor's type is a live type object; NULL (with an exception) where
+        // the interpreter refuses to read a static type's slots (< 3.10).
+        let slot = unsafe {
+            pyo3::ffi::PyType_GetSlot(
+                descriptor.get_type().as_type_ptr(),
+                pyo3::ffi::Py_tp_descr_set,
+            )
+        };
+        if slot.is_null() {
+            let _ = PyErr::take(py);
+            return Ok(Store::Generic);
+        }
+        Ok(Store::Slot {
+            descriptor: descriptor.unbind(),
+            // SAFETY: the `Py_tp_descr_set` slot holds a `descrsetfunc`.
+            set: unsafe {
+                std::mem::transmute::<*mut std::ffi::c_void, pyo3::ffi::descrsetfunc>(slot)
+            },
+        })
+    }
+
+    fn set(
+        &self,
+        object: &Bound<'_, PyAny>,
+        name: &Bound<'_, PyString>,
+        value: &Bound<'_, PyAny>,
+    ) -> PyResult<()> {
+        match self {
+            Store::Slot { descriptor, set } => {
+                // SAFETY: the descriptor, the object and the value are live (the GIL held); the
+                // member descriptor's setter checks the object's type, takes its own reference
+                // to the value and reports failure by -1 with an exception set.
+                let status = unsafe { set(descriptor.as_ptr(), object.as_ptr(), value.as_ptr()) };
+                match status {
+                    0 => Ok(()),
+                    _ => Err(PyErr::fetch(object.py())),
+                }
+            }
+            Store::Generic => set_generic(object, name, value),
+            Store::SetAttr => object.setattr(name, value),
+        }
+    }
+}
+
 /// `object`'s attribute `name` (`__new__`, `__setattr__`).
 fn of_object<'py>(py: Python<'py>, name: &Bound<'py, PyString>) -> PyResult<Bound<'py, PyAny>> {
     PyModule::import(py, "builtins")?
@@ -461,9 +606,13 @@ fn record(
     fields: Vec<(Bound<'_, PyString>, Bound<'_, PyAny>)>,
 ) -> PyResult<Plan> {
     let py = cls.py();
-    let new = of_object(py, intern!(py, "__new__"))?;
+    let new = New::of(&cls)?;
     let setattr = intern!(py, "__setattr__");
     let generic = cls.getattr(setattr)?.is(of_object(py, setattr)?);
+    let stores = fields
+        .iter()
+        .map(|(name, _)| Store::of(&cls, name, generic))
+        .collect::<PyResult<_>>()?;
     let fields = fields
         .into_iter()
         .map(|(name, ty)| Ok((name.unbind(), Ty::parse(&ty)?)))
@@ -472,9 +621,9 @@ fn record(
         error: error.unbind(),
         kind: Kind::Record {
             cls: cls.unbind(),
-            new: new.unbind(),
+            new,
             fields,
-            generic,
+            stores,
         },
     })
 }
@@ -519,9 +668,10 @@ fn enumeration(error: Bound<'_, PyAny>, variants: Vec<Bound<'_, PyTuple>>) -> Py
                         .call0()
                         .and_then(|made| made.getattr(intern!(py, "__dict__"))?.len())
                         .is_ok_and(|attributes| attributes == 0);
-                    sets_nothing
-                        .then(|| of_object(py, intern!(py, "__new__")))
-                        .transpose()?
+                    match sets_nothing {
+                        true => Some(New::of(cls.cast::<PyType>()?)?),
+                        false => None,
+                    }
                 }
                 _ => None,
             };
@@ -529,7 +679,7 @@ fn enumeration(error: Bound<'_, PyAny>, variants: Vec<Bound<'_, PyTuple>>) -> Py
                 cls: cls.unbind(),
                 fields,
                 accessors,
-                bare: bare.map(Bound::unbind),
+                bare,
             })
         })
         .collect::<PyResult<_>>()?;

@@ -108,13 +108,12 @@ impl<'py> Writer<'_, 'py> {
             }
             Ty::Converter(converter) => {
                 let py = value.py();
-                let converter = converter.bind(py);
-                let plan = converter.getattr(intern!(py, "_plan"))?;
-                if let Ok(plan) = plan.cast::<Plan>() {
-                    if self.plan(plan.get(), value)? {
+                if let Some(plan) = converter.plan(py)? {
+                    if self.plan(plan, value)? {
                         return Ok(());
                     }
                 }
+                let converter = converter.class.bind(py);
                 let builder = self.builder.call0()?;
                 converter.call_method1(intern!(py, "write"), (value, &builder))?;
                 let data = builder.getattr(intern!(py, "data"))?;

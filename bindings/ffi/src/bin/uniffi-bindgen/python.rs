@@ -407,6 +407,7 @@ pub fn patch_module(source: &str) -> Result<String, String> {
     };
     let source = crate::lazy_ffi::patch_ffi_declarations(&source)?;
     let (source, records) = crate::records::patch_record_readers(&source)?;
+    let source = crate::records::patch_record_slots(&source, &records)?;
     let source = crate::speedups::patch_speedups(&source, &records)?;
     let source = crate::native_calls::patch_native_calls(&source)?;
     let mut source = crate::variants::patch_variants(&source)?;

@@ -15,6 +15,12 @@
 //! flag bytes raise the same `InternalError`.
 //!
 //! Every record of the module must have a reader of the expected shape, or the build fails.
+//!
+//! Each record class is also given `__slots__`, its fields (and `__weakref__`), in
+//! [`patch_record_slots`]: a record holds its fields in the object itself, without an instance
+//! dictionary, so the native reader stores each field through its slot (bench/RESULTS.md, fix
+//! 34), and an assignment to a misspelt field raises `AttributeError` instead of adding an
+//! attribute that no call would ever send.
 
 use std::collections::{BTreeSet, HashSet};
 
@@ -305,6 +311,67 @@ pub fn patch_record_readers(source: &str) -> Result<(String, Vec<Record>), Strin
     Ok((out, found))
 }
 
+/// Gives each record class `__slots__`: its fields, as its reader reads them, and `__weakref__`
+/// (records could be weakly referenced before, and still can). The line goes before the class's
+/// `__init__`, whose keyword parameters must be those fields, or the build fails.
+pub fn patch_record_slots(source: &str, records: &[Record]) -> Result<String, String> {
+    let mut out = source.to_string();
+    for (name, fields) in records {
+        let header = format!("\nclass {name}:\n");
+        let start = crate::unique(&out, &header, &format!("the class of record {name}"))?;
+        let body = start + header.len();
+        let end = crate::class_end(&out, body);
+        let init = out[body..end]
+            .find("    def __init__(self, *, ")
+            .map(|at| body + at)
+            .ok_or_else(|| format!("record {name} has no keyword-only __init__"))?;
+        let line = &out[init..out[init..].find('\n').map_or(end, |e| init + e)];
+        let taken = keyword_parameters(line);
+        let read: Vec<&str> = fields.iter().map(|(field, _)| field.as_str()).collect();
+        if taken.as_deref() != Some(&read[..]) {
+            return Err(format!(
+                "the __init__ of record {name} does not take the fields its reader reads, \
+                 {read:?}, in that order: {line:?}"
+            ));
+        }
+        let names: String = fields
+            .iter()
+            .map(|(field, _)| format!("\"{field}\", "))
+            .collect();
+        out.insert_str(init, &format!("    __slots__ = ({names}\"__weakref__\")\n"));
+    }
+    Ok(out)
+}
+
+/// The names of the keyword-only parameters of a generated `__init__` line
+/// (`    def __init__(self, *, id:int, name:str = "", tags:typing.Dict[str, str]):`), or `None`
+/// when the line has another shape.
+fn keyword_parameters(line: &str) -> Option<Vec<&str>> {
+    let list = line
+        .strip_prefix("    def __init__(self, *, ")?
+        .strip_suffix("):")?;
+    let (mut depth, mut quoted, mut start) = (0usize, false, 0);
+    let mut names = Vec::new();
+    fn name_of(parameter: &str) -> Option<&str> {
+        let name = parameter.split(':').next().unwrap_or_default();
+        identifier(name).then_some(name)
+    }
+    for (at, c) in list.char_indices() {
+        match c {
+            '"' => quoted = !quoted,
+            '[' | '(' if !quoted => depth += 1,
+            ']' | ')' if !quoted => depth = depth.checked_sub(1)?,
+            ',' if !quoted && depth == 0 => {
+                names.push(name_of(list[start..at].trim())?);
+                start = at + 1;
+            }
+            _ => {}
+        }
+    }
+    names.push(name_of(list[start..].trim())?);
+    Some(names)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -439,5 +506,75 @@ class _UniffiFfiConverterTypeKind(_UniffiConverterRustBuffer):
             err.contains("no reader of the expected shape") && err.contains("Thing"),
             "{err}"
         );
+    }
+
+    /// A record class and its reader, as UniFFI generates them (docstring, keyword-only
+    /// `__init__` with defaults), followed by another decorated record.
+    const RECORDS: &str = "\
+import struct
+
+@dataclass
+class Note:
+    \"\"\"
+    A note.
+\"\"\"
+    def __init__(self, *, id:int, tags:typing.Dict[str, str], text:str = \"a, b: c\"):
+        self.id = id
+
+class _UniffiFfiConverterTypeNote(_UniffiConverterRustBuffer):
+    @staticmethod
+    def read(buf):
+        return Note(
+            id=_UniffiFfiConverterInt64.read(buf),
+            tags=_UniffiFfiConverterMapStringString.read(buf),
+            text=_UniffiFfiConverterString.read(buf),
+        )
+
+@dataclass
+class Other:
+    def __init__(self, *, id:int):
+        pass
+";
+
+    #[test]
+    fn gives_records_slots_before_their_init() {
+        let (read, records) = patch_record_readers(RECORDS).unwrap();
+        assert_eq!(records.len(), 1);
+        let out = patch_record_slots(&read, &records).unwrap();
+        let expected = "    A note.\n\"\"\"\n    __slots__ = (\"id\", \"tags\", \"text\", \"__weakref__\")\n    def __init__(self, *, id:int,";
+        assert!(out.contains(expected), "{out}");
+        assert_eq!(out.matches("__slots__").count(), 1);
+        assert!(out.contains("@dataclass\nclass Other:\n    def __init__(self, *, id:int):\n"));
+    }
+
+    #[test]
+    fn reads_keyword_parameters() {
+        let line = "    def __init__(self, *, id:int, tags:typing.Dict[str, str], text:str = \"a, b: c\", n:typing.Optional[int] = _DEFAULT):";
+        assert_eq!(
+            keyword_parameters(line),
+            Some(vec!["id", "tags", "text", "n"])
+        );
+        assert_eq!(keyword_parameters("    def __init__(self, id:int):"), None);
+        assert_eq!(
+            keyword_parameters("    def __init__(self, *, id:int, (x)):"),
+            None
+        );
+    }
+
+    #[test]
+    fn refuses_slots_that_the_init_does_not_take() {
+        let (read, records) = patch_record_readers(RECORDS).unwrap();
+        for (from, to) in [
+            ("tags:typing.Dict[str, str], ", ""),
+            ("id:int, tags", "tags:typing.Dict[str, str], id:int, tags"),
+            (
+                "    def __init__(self, *, id:int, tags",
+                "    def __init__(self, id:int, tags",
+            ),
+        ] {
+            let odd = read.replacen(from, to, 1);
+            let err = patch_record_slots(&odd, &records).unwrap_err();
+            assert!(err.contains("record Note"), "{err}");
+        }
     }
 }
