@@ -7,12 +7,12 @@
 //! scripts and plain threads) — plus the webhook helpers.
 //!
 //! All calls run on one process-wide multi-thread tokio runtime shared by every client (one worker
-//! thread per core; `QISCUS_WORKER_THREADS` sets another number), so callers need no Rust reactor
-//! of their own. An async call is spawned onto it and awaited, and never holds the caller's event
-//! loop; a blocking call is polled on its caller's thread inside the runtime (module `wait`), and
-//! does its requests' I/O on that thread too (`qiscus::Client::with_blocking_io`), over a pool of
-//! connections that every thread of the client shares.
-//! Dropping (cancelling) the async form aborts the spawned request. A panic becomes
+//! thread per core; `QISCUS_WORKER_THREADS` or [`set_runtime_worker_threads`] sets another
+//! number), so callers need no Rust reactor of their own. An async call is spawned onto it and
+//! awaited, and never holds the caller's event loop; a blocking call is polled on its caller's
+//! thread inside the runtime (module `wait`), and does its requests' I/O on that thread too
+//! (`qiscus::Client::with_blocking_io`), over a pool of connections that every thread of the
+//! client shares. Dropping (cancelling) the async form aborts the spawned request. A panic becomes
 //! [`Error::Internal`] instead of crashing the host.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
@@ -62,10 +62,16 @@ uniffi::use_remote_type!(qiscus::JsonValue);
 
 /// The one runtime of the process, created on first use and shared by every client.
 static RUNTIME: Lazy<Runtime> = Lazy::new(|| {
+    let chosen = {
+        let mut workers = WORKERS.lock().unwrap_or_else(|p| p.into_inner());
+        workers.started = true;
+        workers.chosen
+    };
     tokio::runtime::Builder::new_multi_thread()
         .thread_name("qiscus-rt")
         .worker_threads(worker_threads(
             std::env::var("QISCUS_WORKER_THREADS").ok().as_deref(),
+            chosen,
             *wait::CORES,
         ))
         .enable_all()
@@ -73,18 +79,58 @@ static RUNTIME: Lazy<Runtime> = Lazy::new(|| {
         .expect("the qiscus runtime could not start")
 });
 
+/// The worker count chosen by [`set_runtime_worker_threads`], and whether the runtime started.
+struct Workers {
+    chosen: Option<usize>,
+    started: bool,
+}
+
+static WORKERS: std::sync::Mutex<Workers> = std::sync::Mutex::new(Workers {
+    chosen: None,
+    started: false,
+});
+
+/// Sets how many worker threads the shared runtime starts with: for a process that has made no
+/// call yet. The workers drive the async calls, the timers, and the downloads and uploads; the
+/// blocking calls do their own I/O on their callers' threads. `QISCUS_WORKER_THREADS`, when it
+/// holds a positive number, still decides. Without either, the runtime has one worker per core,
+/// except in the Python package, which chooses one (bench/RESULTS.md, fix 35).
+///
+/// Returns `true` if the runtime is still to start (it will start with this count, unless the
+/// environment says otherwise), `false` if it already runs (with the count it started with). A
+/// count of 0 is `InvalidInput`.
+#[uniffi::export]
+pub fn set_runtime_worker_threads(count: u32) -> Result<bool, Error> {
+    if count == 0 {
+        return Err(Error::InvalidInput {
+            field: "count".into(),
+            reason: "the runtime needs at least one worker thread".into(),
+        });
+    }
+    let mut workers = WORKERS.lock().unwrap_or_else(|p| p.into_inner());
+    if workers.started {
+        return Ok(false);
+    }
+    workers.chosen = Some(count as usize);
+    Ok(true)
+}
+
 /// The blocking calls of the shared runtime.
 static BLOCKING: Lazy<wait::Blocking> = Lazy::new(|| wait::Blocking::new(RUNTIME.handle().clone()));
 
-/// The runtime's worker threads: `QISCUS_WORKER_THREADS` when it is a positive number, else one
-/// per core (tokio's default). The workers drive the sockets and timers and run the async calls;
-/// blocking calls run on their callers' threads. On a 2-core machine one worker made blocking
-/// calls at concurrency 1 faster (the idle workers no longer wake each other on every call) and
-/// async calls slower (bench/RESULTS.md, "the runtime's workers"), so the default stays.
-fn worker_threads(setting: Option<&str>, cores: usize) -> usize {
+/// The runtime's worker threads: `QISCUS_WORKER_THREADS` when it is a positive number, else the
+/// count [`set_runtime_worker_threads`] chose, else one per core (tokio's default). The workers
+/// drive the sockets and timers and run the async calls; blocking calls run on their callers'
+/// threads. On a 2-core machine one worker makes Python's asyncio calls at concurrency 1 ~25 %
+/// faster (no second worker woken to search for every call), and Kotlin's coroutine calls at
+/// concurrency 64 up to 30 % slower on large pages (bench/RESULTS.md, fix 35): the default stays
+/// one per core, and the Python package, where one event loop's thread is what limits its
+/// asyncio calls, chooses one.
+fn worker_threads(setting: Option<&str>, chosen: Option<usize>, cores: usize) -> usize {
     setting
         .and_then(|s| s.trim().parse::<usize>().ok())
         .filter(|&n| n > 0)
+        .or(chosen)
         .unwrap_or(cores.max(1))
 }
 
@@ -682,16 +728,37 @@ impl ConformanceScenario {
 #[cfg(test)]
 mod tests {
     use super::worker_threads;
+    use once_cell::sync::Lazy;
 
     #[test]
     fn worker_threads_are_one_per_core_unless_set() {
-        assert_eq!(worker_threads(None, 1), 1);
-        assert_eq!(worker_threads(None, 8), 8);
-        assert_eq!(worker_threads(None, 0), 1);
-        assert_eq!(worker_threads(Some("3"), 8), 3);
-        assert_eq!(worker_threads(Some(" 1 "), 2), 1);
+        assert_eq!(worker_threads(None, None, 1), 1);
+        assert_eq!(worker_threads(None, None, 8), 8);
+        assert_eq!(worker_threads(None, None, 0), 1);
+        assert_eq!(worker_threads(Some("3"), None, 8), 3);
+        assert_eq!(worker_threads(Some(" 1 "), None, 2), 1);
         for ignored in ["0", "-1", "many", ""] {
-            assert_eq!(worker_threads(Some(ignored), 8), 8, "{ignored:?}");
+            assert_eq!(worker_threads(Some(ignored), None, 8), 8, "{ignored:?}");
         }
+    }
+
+    #[test]
+    fn the_environment_decides_over_the_chosen_count() {
+        assert_eq!(worker_threads(None, Some(1), 8), 1);
+        assert_eq!(worker_threads(Some("3"), Some(1), 8), 3);
+        assert_eq!(worker_threads(Some("none"), Some(2), 8), 2);
+    }
+
+    #[test]
+    fn a_count_is_refused_once_the_runtime_runs() {
+        use super::{set_runtime_worker_threads, Error, RUNTIME, WORKERS};
+        assert!(matches!(
+            set_runtime_worker_threads(0),
+            Err(Error::InvalidInput { field, .. }) if field == "count"
+        ));
+        // Other tests of this binary may start the runtime first: only what follows is certain.
+        Lazy::force(&RUNTIME);
+        assert!(WORKERS.lock().unwrap().started);
+        assert!(!set_runtime_worker_threads(1).unwrap());
     }
 }

@@ -164,8 +164,9 @@ def test_import_loads_no_asyncio_and_no_unused_modules() -> None:
 
 
 def test_ffi_functions_get_their_types_on_first_use() -> None:
-    # uniffi-bindgen's lazy_ffi patch: `import qiscus` looks up no FFI function beyond the two it
-    # calls (the contract version, the listener's vtable), and each is typed before it is seen.
+    # uniffi-bindgen's lazy_ffi patch: `import qiscus` looks up no FFI function beyond the three it
+    # calls (the contract version, the listener's vtable, the runtime's worker count), and each is
+    # typed before it is seen.
     out = run_python(
         """
         from qiscus._native import qiscus as m
@@ -177,10 +178,10 @@ def test_ffi_functions_get_their_types_on_first_use() -> None:
         print((tuple(f.argtypes), f.restype) == m._UNIFFI_FFI_DECLARATIONS[f.__name__])
         """
     )
-    assert out.splitlines() == [
-        "['ffi_qiscus_ffi_uniffi_contract_version', 'uniffi_qiscus_ffi_fn_init_callback_vtable_backupprogresslistener']",
-        "True",
-    ]
+    called = ["ffi_qiscus_ffi_uniffi_contract_version", "uniffi_qiscus_ffi_fn_init_callback_vtable_backupprogresslistener"]
+    if generated_client._uniffi_speedups is not None:  # the worker count is chosen with the native wakes only
+        called.insert(1, "uniffi_qiscus_ffi_fn_func_set_runtime_worker_threads")
+    assert out.splitlines() == [str(called), "True"]
     # every declared function exists in the library, with the declared types once looked up
     for module in (generated_client, generated_core):
         table = module._UNIFFI_FFI_DECLARATIONS
@@ -290,11 +291,11 @@ def test_records_repr_shows_their_fields() -> None:
 
 def test_records_hold_their_fields_in_slots(client: qiscus.Client, email: Callable[[str], str]) -> None:
     # uniffi-bindgen's records patch: every record has `__slots__`, its fields and `__weakref__`.
-    # A record: a public class with its own converter, no exception, no enum (whose variants
-    # are its subclasses).
+    # A record: a public class with its own converter, no exception, no enum (a flat one is an
+    # enum.Enum once made, a data-carrying one has its variants as subclasses).
     records = [
         value for name, value in vars(generated_core).items()
-        if isinstance(value, type) and not name.startswith("_") and hasattr(generated_core, f"_UniffiFfiConverterType{name}")
+        if type(value) is type and not name.startswith("_") and hasattr(generated_core, f"_UniffiFfiConverterType{name}")
         and not issubclass(value, BaseException) and not value.__subclasses__()
     ]
     assert len(records) >= 50 and qiscus.Comment in records and qiscus.PostCommentParams in records
@@ -429,8 +430,9 @@ def test_buffer_stream_reads_exactly_what_is_there() -> None:
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="counts threads through /proc")
 def test_runtime_worker_threads_follow_the_environment() -> None:
-    # One worker per core unless QISCUS_WORKER_THREADS says otherwise (read when the runtime
-    # starts, at the first call). The runtime's threads are named qiscus-rt.
+    # The package's one worker unless QISCUS_WORKER_THREADS or set_runtime_worker_threads says
+    # otherwise (read when the runtime starts, at the first call). The runtime's threads are
+    # named qiscus-rt.
     import os
 
     script = textwrap.dedent(
@@ -453,11 +455,35 @@ def test_runtime_worker_threads_follow_the_environment() -> None:
         print(workers())
         """
     )
-    for setting, expected in (("1", 1), ("3", 3), ("", os.cpu_count()), ("none", os.cpu_count())):
+    cores = os.cpu_count() or 1
+    # The package chooses one worker where the native wakes run (not under QISCUS_PURE_PYTHON=1).
+    chosen = 1 if generated_client._uniffi_speedups is not None else cores
+    cases = [
+        # The environment decides over the package's choice.
+        ("1", "", 1), ("3", "", 3), ("", "", chosen), ("none", "", chosen),
+        # set_runtime_worker_threads before the first call decides over the package's choice.
+        ("", "assert qiscus.set_runtime_worker_threads(2) is True\n", 2),
+        ("3", "assert qiscus.set_runtime_worker_threads(2) is True\n", 3),
+        # Without the native wakes the package leaves the runtime's default: one per core.
+        ("", "PURE", cores),
+    ]
+    for setting, first, expected in cases:
         env = dict(os.environ, QISCUS_WORKER_THREADS=setting, EXPECTED_WORKERS=str(expected))
-        result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env)
+        if first == "PURE":
+            env["QISCUS_PURE_PYTHON"] = "1"
+            first = ""
+        code = script.replace("client = qiscus.Client(", first + "client = qiscus.Client(", 1)
+        result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
         assert result.returncode == 0, result.stderr
-        assert int(result.stdout) == expected, (setting, result.stdout)
+        assert int(result.stdout) == expected, (setting, first, result.stdout)
+    # Once the runtime runs, a count is refused (False), and 0 never is a count.
+    with qiscus.Client(APP_ID, SECRET, base_url="http://127.0.0.1:9", max_retries=0) as client:
+        with pytest.raises(qiscus.QiscusError):
+            client.user_profile_blocking("a@example.com")
+    assert qiscus.set_runtime_worker_threads(4) is False
+    with pytest.raises(qiscus.QiscusError.InvalidInput) as info:
+        qiscus.set_runtime_worker_threads(0)
+    assert info.value.field == "count"
 
 
 def test_buffer_scopes_free_the_buffer_and_drop_the_builder_on_errors() -> None:

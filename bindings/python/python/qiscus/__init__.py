@@ -48,6 +48,16 @@ del _gc, _gc_was_enabled
 from ._native.qiscus import *  # noqa: F401,F403
 from ._native.qiscus_core import *  # type: ignore[assignment]  # noqa: F401,F403
 
+# The shared runtime's workers drive only the asyncio calls here (the blocking calls do their own
+# I/O on their callers' threads), and the timers and file transfers. One event loop's thread is
+# what limits asyncio calls, and with a second worker, woken to search for work at every call,
+# they were ~25 % slower at concurrency 1 on 2 cores (bench/RESULTS.md, fix 35): the package
+# chooses one worker. Only with the native wakes: without them UniFFI's callback takes the GIL on
+# a worker, which would stall the other calls' sockets meanwhile. QISCUS_WORKER_THREADS, or
+# set_runtime_worker_threads before the first call, chooses another count.
+if _client_module._uniffi_speedups is not None:
+    _client_module.set_runtime_worker_threads(1)
+
 # Both generated modules define an `InternalError`; export the client module's, the one its
 # calls raise when Rust panics outside a call's task.
 InternalError = _client_module.InternalError  # type: ignore[misc]

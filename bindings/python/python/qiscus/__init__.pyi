@@ -1408,6 +1408,19 @@ def receive_webhook(token: bytes, headers: dict[str, str], body: bytes) -> Webho
     """
 
 
+def set_runtime_worker_threads(count: int) -> bool:
+    """Sets how many worker threads the shared runtime starts with: for a process that has made no
+    call yet. The workers drive the async calls, the timers, and the downloads and uploads; the
+    blocking calls do their own I/O on their callers' threads. `QISCUS_WORKER_THREADS`, when it
+    holds a positive number, still decides. Without either, the runtime has one worker per core,
+    except in the Python package, which chooses one (bench/RESULTS.md, fix 35).
+
+    Returns `true` if the runtime is still to start (it will start with this count, unless the
+    environment says otherwise), `false` if it already runs (with the count it started with). A
+    count of 0 is `InvalidInput`.
+    """
+
+
 def sign_webhook_body(token: bytes, body: bytes) -> str:
     """The hex HMAC-SHA256 of a webhook body keyed with the signature token (the value of
     `QISCUS-SDK-SIGNATURE`), for tests that send webhooks.

@@ -11,6 +11,14 @@ final class CallsTests: EmulatorTestCase {
 
     private func emails(_ participants: [Participant]) -> Set<String> { Set(participants.map(\.email)) }
 
+    func testTheRuntimesWorkerCountIsSettableOnlyBeforeItStarts() async throws {
+        _ = try client.userProfileBlocking(userEmail: try user("Workers").email)  // the runtime runs from here on
+        XCTAssertFalse(try setRuntimeWorkerThreads(count: 2))
+        let refused = await qiscusError { _ = try setRuntimeWorkerThreads(count: 0) }
+        guard case .InvalidInput? = refused else { return XCTFail("\(String(describing: refused))") }
+        XCTAssertEqual(refused?.field, "count")
+    }
+
     func testAppIdAndWithTimeout() async throws {
         XCTAssertEqual(try client.appId(), "emulator")
         let short = try client.withTimeout(timeoutMs: 5_000)

@@ -35,6 +35,14 @@ class CallsTest : EmulatorTest() {
         PostCommentParams(roomId = roomId, senderEmail = sender, message = message, payload = Payload.Text)
 
     @Test
+    fun `the runtime's worker count is settable only before it starts`() = suspendTest {
+        client.userProfileBlocking(user("Workers").email) // the runtime runs from here on
+        assertFalse(qiscus.setRuntimeWorkerThreads(2u))
+        val e = catching<QiscusException.InvalidInput> { qiscus.setRuntimeWorkerThreads(0u) }
+        assertEquals("count", e.field)
+    }
+
+    @Test
     fun `app id and with timeout`() = suspendTest {
         assertEquals("emulator", client.appId())
         client.withTimeout(5_000uL).use { short ->
