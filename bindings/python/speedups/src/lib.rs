@@ -534,16 +534,21 @@ enum Store {
 }
 
 impl Store {
-    fn of(cls: &Bound<'_, PyType>, name: &Bound<'_, PyString>, generic: bool) -> PyResult<Store> {
+    /// How field `name` of `cls` is stored; `members` is `types.MemberDescriptorType`, or `None`
+    /// for a class with a `__setattr__` of its own.
+    fn of(
+        cls: &Bound<'_, PyType>,
+        name: &Bound<'_, PyString>,
+        members: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Store> {
         let py = cls.py();
-        if !generic {
+        let Some(members) = members else {
             return Ok(Store::SetAttr);
-        }
-        let member_type = PyModule::import(py, "types")?.getattr("MemberDescriptorType")?;
+        };
         let Ok(descriptor) = cls.getattr(name) else {
             return Ok(Store::Generic);
         };
-        if !descriptor.get_type().is(&member_type) {
+        if !descriptor.get_type().is(members) {
             return Ok(Store::Generic);
         }
         // SAFETY: the descriptor's type is a live type object; NULL (with an exception) where
@@ -609,9 +614,13 @@ fn record(
     let new = New::of(&cls)?;
     let setattr = intern!(py, "__setattr__");
     let generic = cls.getattr(setattr)?.is(of_object(py, setattr)?);
+    let members = match generic {
+        true => Some(PyModule::import(py, "types")?.getattr("MemberDescriptorType")?),
+        false => None,
+    };
     let stores = fields
         .iter()
-        .map(|(name, _)| Store::of(&cls, name, generic))
+        .map(|(name, _)| Store::of(&cls, name, members.as_ref()))
         .collect::<PyResult<_>>()?;
     let fields = fields
         .into_iter()
