@@ -468,6 +468,19 @@ fn set_generic(
     }
 }
 
+/// The function in slot `slot` of type `ty`, if the interpreter gives it: `None` where the slot is
+/// empty, or where the interpreter refuses to read a static type's slots (< 3.10).
+fn type_slot(ty: &Bound<'_, PyType>, slot: std::ffi::c_int) -> Option<*mut std::ffi::c_void> {
+    // SAFETY: `ty` is a live type object (the GIL is held); `PyType_GetSlot` returns the slot's
+    // function or NULL, with an exception set when it refuses the type.
+    let function = unsafe { pyo3::ffi::PyType_GetSlot(ty.as_type_ptr(), slot) };
+    if function.is_null() {
+        let _ = PyErr::take(ty.py());
+        return None;
+    }
+    Some(function)
+}
+
 /// How a record's object is made: `object.__new__(cls)`, by CPython's `tp_new` of `cls` itself
 /// where the interpreter gives it (`PyType_GetSlot`), without the call's argument tuple and
 /// checks.
@@ -487,13 +500,9 @@ impl New {
         if !cls.getattr(intern!(py, "__new__"))?.is(&object_new) {
             return Ok(New::Call(object_new.unbind()));
         }
-        // SAFETY: `cls` is a live type object (the GIL is held); `PyType_GetSlot` returns its
-        // `tp_new` or NULL (with an exception on interpreters that refuse static types, < 3.10).
-        let slot = unsafe { pyo3::ffi::PyType_GetSlot(cls.as_type_ptr(), pyo3::ffi::Py_tp_new) };
-        if slot.is_null() {
-            let _ = PyErr::take(py);
+        let Some(slot) = type_slot(cls, pyo3::ffi::Py_tp_new) else {
             return Ok(New::Call(object_new.unbind()));
-        }
+        };
         // SAFETY: the `Py_tp_new` slot holds a `newfunc`.
         let new: pyo3::ffi::newfunc = unsafe { std::mem::transmute(slot) };
         Ok(New::Slot {
@@ -541,7 +550,6 @@ impl Store {
         name: &Bound<'_, PyString>,
         members: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Store> {
-        let py = cls.py();
         let Some(members) = members else {
             return Ok(Store::SetAttr);
         };
@@ -551,18 +559,9 @@ impl Store {
         if !descriptor.get_type().is(members) {
             return Ok(Store::Generic);
         }
-        // SAFETY: the descriptor's type is a live type object; NULL (with an exception) where
-        // the interpreter refuses to read a static type's slots (< 3.10).
-        let slot = unsafe {
-            pyo3::ffi::PyType_GetSlot(
-                descriptor.get_type().as_type_ptr(),
-                pyo3::ffi::Py_tp_descr_set,
-            )
-        };
-        if slot.is_null() {
-            let _ = PyErr::take(py);
+        let Some(slot) = type_slot(&descriptor.get_type(), pyo3::ffi::Py_tp_descr_set) else {
             return Ok(Store::Generic);
-        }
+        };
         Ok(Store::Slot {
             descriptor: descriptor.unbind(),
             // SAFETY: the `Py_tp_descr_set` slot holds a `descrsetfunc`.
