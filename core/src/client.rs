@@ -17,6 +17,7 @@ use once_cell::sync::OnceCell;
 use crate::blocking_io::{self, BlockingHttp};
 use crate::endpoints::{Endpoint, Method, Retry};
 use crate::error::{excerpt, Error, Result};
+use crate::loop_io::{self, Reactor};
 use crate::retry::{RetryBudget, RetryPolicy};
 
 /// The user agent sent with every request: crate name and version.
@@ -206,12 +207,15 @@ pub struct Client {
 }
 
 /// Where a client's calls do their network I/O.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 enum Io {
     /// On the tokio runtime that polls them (the default).
     Runtime,
     /// On the thread that polls them, with blocking sockets ([`Client::with_blocking_io`]).
     CallingThread,
+    /// On the thread that polls them, with sockets watched by another event loop
+    /// ([`Client::with_loop_io`]).
+    Loop(Arc<Reactor>),
 }
 
 struct Inner {
@@ -434,7 +438,7 @@ impl Client {
         Client {
             inner: self.inner.clone(),
             timeout,
-            io: self.io,
+            io: self.io.clone(),
         }
     }
 
@@ -458,6 +462,24 @@ impl Client {
             inner: self.inner.clone(),
             timeout: self.timeout,
             io: Io::CallingThread,
+        }
+    }
+
+    /// A clone (sharing settings and the retry budget) whose API calls do their network I/O on
+    /// the thread that polls them, with non-blocking sockets watched by `reactor`, over its pool
+    /// of keep-alive connections. Downloads and file uploads still go through the runtime.
+    ///
+    /// It is for an event loop other than tokio's that polls the calls itself (the Python
+    /// package's asyncio calls): each call's answer wakes that loop once, instead of waking a
+    /// runtime worker which then wakes the loop. The retries, timeouts, size limit and errors are
+    /// the same as the default client's; the connections speak HTTP/1.1. The calls must be polled
+    /// on the loop's thread, which calls [`Reactor::dispatch`] whenever [`Reactor::fd`] is
+    /// readable, and inside a tokio runtime (`Handle::enter`), whose timers they use.
+    pub fn with_loop_io(&self, reactor: Arc<Reactor>) -> Client {
+        Client {
+            inner: self.inner.clone(),
+            timeout: self.timeout,
+            io: Io::Loop(reactor),
         }
     }
 
@@ -678,10 +700,14 @@ impl Client {
             retry_after,
             location,
             body: bytes,
-        } = match (self.io, body) {
+        } = match (&self.io, body) {
             // A file upload (multipart) keeps to reqwest's form encoding.
             (Io::CallingThread, Body::None | Body::Query(_) | Body::Json(_)) => {
                 self.exchange_on_thread(ep, suffix, body, attempt)?
+            }
+            (Io::Loop(reactor), Body::None | Body::Query(_) | Body::Json(_)) => {
+                self.exchange_on_loop(reactor, ep, suffix, body, attempt)
+                    .await?
             }
             _ => self.exchange(ep, suffix, body, attempt).await?,
         };
@@ -800,7 +826,6 @@ impl Client {
         body: &Body,
         attempt: u32,
     ) -> Exchanged {
-        let connection = |reason: String| Error::connection(ep.name, reason, attempt);
         let (method, mut url) = self.target(ep, suffix, attempt)?;
         let (content_type, bytes): (_, &[u8]) = match body {
             Body::Query(q) => {
@@ -826,25 +851,66 @@ impl Client {
                 USER_AGENT_STRING,
             )
         });
-        match http.exchange(&request) {
-            Ok(answer) => Ok(answer),
-            Err(blocking_io::Failed::TooLarge) => Err(Failure::Final(Error::ResponseTooLarge {
+        http.exchange(&request)
+            .map_err(|failed| self.failed(ep, attempt, failed))
+    }
+
+    /// One exchange on the polling thread, its sockets watched by `reactor`
+    /// ([`Client::with_loop_io`]): the same request as [`Client::exchange`] sends, and its
+    /// failures sorted the same way.
+    async fn exchange_on_loop(
+        &self,
+        reactor: &Reactor,
+        ep: &Endpoint,
+        suffix: Option<&str>,
+        body: &Body,
+        attempt: u32,
+    ) -> Exchanged {
+        let (method, mut url) = self.target(ep, suffix, attempt)?;
+        let (content_type, bytes) = match body {
+            Body::Query(q) => {
+                url.query_pairs_mut().extend_pairs(q);
+                (None, bytes::Bytes::new())
+            }
+            Body::Json(text) => (Some("application/json"), bytes::Bytes::from(text.clone())),
+            Body::None | Body::Multipart { .. } => (None, bytes::Bytes::new()),
+        };
+        let request = loop_io::Request {
+            method,
+            url: &url,
+            content_type,
+            body: bytes,
+            credentials: &self.inner.credentials,
+            user_agent: USER_AGENT_STRING,
+            timeout: self.timeout,
+            connect_timeout: self.inner.connect_timeout,
+            max_body: self.inner.max_response_bytes,
+        };
+        reactor
+            .exchange(&request)
+            .await
+            .map_err(|failed| self.failed(ep, attempt, failed))
+    }
+
+    /// A failed exchange of the calling thread's or the loop's I/O, as the retry loop takes it.
+    fn failed(&self, ep: &Endpoint, attempt: u32, failed: blocking_io::Failed) -> Failure {
+        let connection = |reason: String| Error::connection(ep.name, reason, attempt);
+        match failed {
+            blocking_io::Failed::TooLarge => Failure::Final(Error::ResponseTooLarge {
                 call: ep.name.to_owned(),
                 limit_bytes: self.inner.max_response_bytes,
-            })),
-            Err(blocking_io::Failed::TimedOut { sent }) => {
-                Err(Failure::timed_out(ep, attempt, sent))
-            }
-            Err(blocking_io::Failed::NotSent(reason)) => Err(Failure::Retryable {
+            }),
+            blocking_io::Failed::TimedOut { sent } => Failure::timed_out(ep, attempt, sent),
+            blocking_io::Failed::NotSent(reason) => Failure::Retryable {
                 error: connection(reason),
                 reached: false,
                 wait: None,
-            }),
-            Err(blocking_io::Failed::Broken(reason)) => Err(Failure::Retryable {
+            },
+            blocking_io::Failed::Broken(reason) => Failure::Retryable {
                 error: connection(reason),
                 reached: true,
                 wait: None,
-            }),
+            },
         }
     }
 

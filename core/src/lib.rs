@@ -56,6 +56,7 @@ mod error;
 #[cfg(feature = "fuzzing")]
 #[doc(hidden)]
 pub mod fuzzing;
+pub mod loop_io;
 pub mod paging;
 pub mod payload;
 mod retry;

@@ -9,7 +9,11 @@
 //! All calls run on one process-wide multi-thread tokio runtime shared by every client (one worker
 //! thread per core; `QISCUS_WORKER_THREADS` or [`set_runtime_worker_threads`] sets another
 //! number), so callers need no Rust reactor of their own. An async call is spawned onto it and
-//! awaited, and never holds the caller's event loop; a blocking call is polled on its caller's
+//! awaited, and never holds the caller's event loop — unless the thread that polls it has entered
+//! a reactor (`qiscus::loop_io`, which the Python package's native module does for each asyncio
+//! loop): then the call is polled where it is awaited and does its requests' I/O on that thread,
+//! with non-blocking sockets the loop watches (`qiscus::Client::with_loop_io`). A blocking call
+//! is polled on its caller's
 //! thread inside the runtime (module `wait`), and does its requests' I/O on that thread too
 //! (`qiscus::Client::with_blocking_io`), over a pool of connections that every thread of the
 //! client shares. Dropping (cancelling) the async form aborts the spawned request. A panic becomes
@@ -27,6 +31,7 @@ use std::time::Duration;
 
 use once_cell::sync::Lazy;
 use qiscus::conformance::{ConformanceOutcome, ConformanceStep, ObservedError, Scenario};
+use qiscus::loop_io::Reactor;
 use qiscus::paging::CommentsPagerParams;
 use qiscus::workflows::{
     BackupProgress, BackupRows, ExportOptions, ExportedFile, ImportBatch, ImportOptions,
@@ -147,6 +152,51 @@ impl<T> Future for AbortOnDrop<T> {
 impl<T> Drop for AbortOnDrop<T> {
     fn drop(&mut self) {
         self.0.abort();
+    }
+}
+
+/// Runs an async call: polled where it is awaited, if its caller's event loop watches a reactor
+/// (`on_loop`, the Python package's asyncio calls), else spawned on the shared runtime.
+async fn on_loop_or_spawned<T, F>(on_loop: bool, fut: F) -> Result<T, Error>
+where
+    F: Future<Output = Result<T, Error>> + Send + 'static,
+    T: Send + 'static,
+{
+    if on_loop {
+        OnLoop {
+            fut: Box::pin(fut),
+            started: false,
+        }
+        .await
+    } else {
+        spawned(fut).await
+    }
+}
+
+/// A call polled on its event loop's thread (its client `with_loop_io`): each poll runs inside
+/// the shared runtime, whose timers the call uses, and a panic becomes [`Error::Internal`].
+/// Dropping it drops the request, and closes its connection.
+struct OnLoop<T> {
+    fut: Pin<Box<dyn Future<Output = Result<T, Error>> + Send>>,
+    started: bool,
+}
+
+impl<T> Future for OnLoop<T> {
+    type Output = Result<T, Error>;
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let _runtime = RUNTIME.enter();
+        if !std::mem::replace(&mut self.started, true) {
+            // The call's timeout would otherwise wake a worker to re-plan the timer (see `wait`).
+            BLOCKING.keep_anchor();
+        }
+        let fut = self.fut.as_mut();
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| fut.poll(cx))).unwrap_or_else(
+            |payload| {
+                Poll::Ready(Err(Error::Internal {
+                    reason: panic_text(payload),
+                }))
+            },
+        )
     }
 }
 
@@ -325,8 +375,12 @@ macro_rules! calls {
                 $(#[$meta])*
                 #[allow(clippy::too_many_arguments)]
                 pub async fn $name(&self, $($arg: $ty),*) -> Result<$ret, Error> {
-                    let $c = self.core()?;
-                    spawned(async move { $body.await }).await
+                    let reactor = Reactor::current();
+                    let $c = match &reactor {
+                        Some(reactor) => self.core()?.with_loop_io(reactor.clone()),
+                        None => self.core()?,
+                    };
+                    on_loop_or_spawned(reactor.is_some(), async move { $body.await }).await
                 }
             )*
         }

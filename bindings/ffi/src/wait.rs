@@ -164,6 +164,12 @@ impl Blocking {
         }
     }
 
+    /// Moves the anchor, for a call about to arm its timers from outside the runtime's workers
+    /// (an event loop's call). Must be called inside the runtime (`Handle::enter`).
+    pub fn keep_anchor(&self) {
+        self.anchor.keep();
+    }
+
     /// Runs `fut` to completion on the calling thread, inside the runtime, as [`block_on`] does;
     /// the anchor is moved first.
     pub fn block_on<F: Future>(&self, fut: F) -> F::Output {

@@ -15,12 +15,14 @@ from __future__ import annotations
 import asyncio
 import ctypes
 import enum
+import gc
 import os
 import re
 import select
 import subprocess
 import sys
 import threading
+import time
 from contextlib import contextmanager
 from typing import Any, Callable, Dict, Iterator, List, Tuple
 
@@ -395,6 +397,124 @@ async def test_async_calls_wake_the_loop_natively(client: qiscus.Client, email: 
     assert ffi_module._UniffiContinuationHandleMap._counter == before
 
 
+async def test_async_calls_do_their_io_on_the_loops_thread(client: qiscus.Client, emulator: Any, email: Callable[[str], str]) -> None:
+    # The loop's reactor (the channel's) holds the connections of its calls: they are made,
+    # read and kept by this thread, not by the runtime's workers.
+    loop = asyncio.get_running_loop()
+    user = await client.login_or_register(LoginOrRegisterParams(email=email("io"), username="IO", password="pw-123456"))
+    channel = ffi_module._UNIFFI_LOOP_WAKES[loop].channel
+    assert channel.idle_connections() == 1
+    before = emulator.stats()["requests"]
+    for _ in range(20):
+        assert (await client.user_profile(user.email)).id == user.id
+    assert emulator.stats()["requests"] - before == 20
+    assert channel.idle_connections() == 1, "one connection, kept alive between the calls"
+    profiles = await asyncio.gather(*(client.user_profile(user.email) for _ in range(8)))
+    assert {p.id for p in profiles} == {user.id}
+    assert 1 <= channel.idle_connections() <= 8
+    # A blocking call keeps to its own pool.
+    client.user_profile_blocking(user.email)
+    assert 1 <= channel.idle_connections() <= 8
+
+
+class Silent:
+    """A server that reads requests and never answers; counts the connections that ended."""
+
+    def __init__(self) -> None:
+        import socket
+
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.url = f"http://127.0.0.1:{self.listener.getsockname()[1]}"
+        self.asked = threading.Event()
+        self.ended = threading.Semaphore(0)
+        threading.Thread(target=self.serve, daemon=True).start()
+
+    def serve(self) -> None:
+        while True:
+            try:
+                conn, _ = self.listener.accept()
+            except OSError:
+                return
+            threading.Thread(target=self.hold, args=(conn,), daemon=True).start()
+
+    def hold(self, conn: Any) -> None:
+        with conn:
+            while conn.recv(65536):
+                self.asked.set()
+        self.ended.release()
+
+    def close(self) -> None:
+        self.listener.close()
+
+
+@pytest.fixture
+def silent() -> Iterator[Silent]:
+    server = Silent()
+    yield server
+    server.close()
+
+
+async def test_a_cancelled_async_call_closes_its_connection(silent: Silent) -> None:
+    loop = asyncio.get_running_loop()
+    with qiscus.Client(APP_ID, SECRET, base_url=silent.url) as c:
+        with pytest.raises(asyncio.TimeoutError):
+            await asyncio.wait_for(c.user_profile("a@example.com"), timeout=0.3)
+        assert silent.asked.is_set(), "the request was sent"
+        ended = await loop.run_in_executor(None, silent.ended.acquire, True, 5.0)
+        assert ended, "the cancelled call's connection was closed"
+        assert ffi_module._UNIFFI_LOOP_WAKES[loop].channel.idle_connections() == 0
+
+
+async def test_the_clients_timeout_ends_an_async_call_on_the_loop(silent: Silent) -> None:
+    # The timer runs on the runtime; its expiry wakes this loop through the channel.
+    with qiscus.Client(APP_ID, SECRET, base_url=silent.url, timeout_ms=200, max_retries=0) as c:
+        started = time.monotonic()
+        with pytest.raises(qiscus.QiscusError.Timeout):
+            await c.user_profile("a@example.com")
+        assert 0.2 <= time.monotonic() - started < 2.0
+
+
+def test_a_loop_closed_with_calls_in_flight(client: qiscus.Client, silent: Silent, email: Callable[[str], str]) -> None:
+    # Calls left pending when their loop is closed are dropped with the loop once another loop
+    # makes its first call (which lets the closed loop's wakes go), and close their connections.
+    loop = asyncio.new_event_loop()
+    with qiscus.Client(APP_ID, SECRET, base_url=silent.url) as c:
+        tasks = [loop.create_task(c.user_profile("a@example.com")) for _ in range(3)]
+        loop.run_until_complete(asyncio.sleep(0.3))
+        assert not any(t.done() for t in tasks)
+        loop.close()
+        del tasks, loop
+        user = asyncio.run(client.login_or_register(LoginOrRegisterParams(email=email("after"), username="After")))
+        assert user.username == "After"
+        gc.collect()
+        for _ in range(3):
+            assert silent.ended.acquire(timeout=5.0), "a dropped call's connection was closed"
+    assert not [w for w in ffi_module._UNIFFI_LOOP_WAKES.values() if w and w.futures]
+
+
+def test_each_event_loop_has_its_own_connections(client: qiscus.Client, email: Callable[[str], str]) -> None:
+    address = email("own")
+    client.login_or_register_blocking(LoginOrRegisterParams(email=address, username="Own"))
+    start = threading.Barrier(2)
+
+    def run_loop() -> Tuple[int, int]:
+        async def main() -> Tuple[int, int]:
+            start.wait(5.0)
+            ids = {(await client.user_profile(address)).id for _ in range(10)}
+            channel = ffi_module._UNIFFI_LOOP_WAKES[asyncio.get_running_loop()].channel
+            return len(ids), channel.idle_connections()
+
+        return asyncio.run(main())
+
+    results: List[Tuple[int, int]] = []
+    threads = [threading.Thread(target=lambda: results.append(run_loop())) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30.0)
+    assert results == [(1, 1), (1, 1)]
+
+
 def test_a_loop_without_add_reader_takes_the_generated_path(client: qiscus.Client, email: Callable[[str], str]) -> None:
     # Windows' proactor loop has no add_reader: the calls go through the generated ctypes callback.
     class NoReaderLoop(asyncio.SelectorEventLoop):
@@ -448,7 +568,8 @@ def test_the_wake_channel_holds_one_byte_while_wakes_wait() -> None:
     assert a.take(keys[1]) == 0
     assert readable(a.fileno())  # keys[0] still waits
     assert a.take(keys[0]) == 1
-    assert not readable(a.fileno())  # the byte went with the last wake
+    # the byte went with the last wake; the reactor's event for it goes with the next drain
+    assert a.drain() == [] and not readable(a.fileno())
     wake(keys[2], 0)
     wake(keys[0], 1)
     assert a.drain() == [(keys[2], 0), (keys[0], 1)]
@@ -478,14 +599,14 @@ def test_a_wake_inside_the_poll_on_this_thread_skips_the_socket() -> None:
     worker.start()
     worker.join()
     assert readable(a.fileno())
-    assert a.take(key) == 1 and not readable(a.fileno())
+    assert a.take(key) == 1 and a.drain() == [] and not readable(a.fileno())
     # only the key polled last is kept inline; an earlier one's wake is queued
     first, second = a.key(), a.key()
     wake(first, 1)
     assert readable(a.fileno())
     wake(second, 0)
     assert a.take(second) == 0 and readable(a.fileno())
-    assert a.take(first) == 1 and not readable(a.fileno())
+    assert a.take(first) == 1 and a.drain() == [] and not readable(a.fileno())
     # once taken, a late wake of the key on this thread is queued, never lost
     key = a.key()
     assert a.take(key) is None

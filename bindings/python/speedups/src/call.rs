@@ -390,6 +390,8 @@ impl Caller {
         let poll = self.address(poll)?;
         let channel = channel.get();
         let key = channel.key();
+        // The calls polled here do their I/O on this thread, through the loop's reactor.
+        let _entered = channel.enter();
         // SAFETY: `poll` is the poll function of the future's kind (see the module docs).
         unsafe { std::mem::transmute::<usize, Poll>(poll)(future, continuation, key) };
         Ok((key, channel.take(key)))

@@ -17,6 +17,14 @@
 //! The socket holds exactly one byte while the queue is not empty and none otherwise (both are
 //! changed under the queue's lock), so no wake-up is lost or left over.
 //!
+//! Each channel also carries its loop's [`Reactor`]: the async calls polled through
+//! [`Channel::enter`] (the native `Caller::poll`) do their requests' I/O on the loop's thread,
+//! with sockets the reactor watches (`qiscus::loop_io`). The loop watches the reactor's
+//! descriptor, in which the channel's socket is registered too, so one `add_reader` serves both:
+//! `Channel::drain` (and `Channel::resolve`, the loop's reader) first wakes the calls whose
+//! sockets are ready (their wakes, given on this thread, are queued without the byte), then takes
+//! the queue.
+//!
 //! A future that is ready when polled calls its continuation inside the poll, on the loop's own
 //! thread (every async call's last poll does). [`Channel::key`] marks its key as the one polled on
 //! this thread next; a wake for that key given on this thread before [`Channel::take`] is kept in
@@ -30,7 +38,10 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock, Weak};
 
 use once_cell::sync::Lazy;
+use pyo3::intern;
 use pyo3::prelude::*;
+use pyo3::types::PyDict;
+use qiscus::loop_io::Reactor;
 
 /// A key's high bits are its channel's slot, its low bits a count of all keys ever made, so that
 /// a late wake for a channel that is gone (its slot reused) never matches a live key.
@@ -45,25 +56,35 @@ static NEXT_SERIAL: AtomicU64 = AtomicU64::new(0);
 /// The channels, by slot; a slot is reused once its channel is gone.
 static CHANNELS: Lazy<RwLock<Vec<Weak<Inner>>>> = Lazy::new(|| RwLock::new(Vec::new()));
 
+/// The woken keys and their poll codes, in order, and whether the socket holds its byte.
+#[derive(Default)]
+struct Queue {
+    wakes: Vec<(u64, i8)>,
+    byte: bool,
+}
+
 struct Inner {
-    /// The woken keys and their poll codes, in order.
-    queue: Mutex<Vec<(u64, i8)>>,
-    /// The worker's end of the socket pair: one byte while `queue` is not empty.
+    queue: Mutex<Queue>,
+    /// The worker's end of the socket pair: one byte while the queue is not empty.
     writer: UnixStream,
-    /// The loop's end, watched with `add_reader`.
+    /// The loop's end, watched by the reactor.
     reader: UnixStream,
 }
 
 impl Inner {
-    fn queue(&self) -> MutexGuard<'_, Vec<(u64, i8)>> {
+    fn queue(&self) -> MutexGuard<'_, Queue> {
         // A panic cannot happen while the lock is held; should one, the queue is still whole.
         self.queue.lock().unwrap_or_else(PoisonError::into_inner)
     }
+}
 
-    /// Reads the byte that stands for a non-empty queue, once the queue is empty.
-    fn consume_byte(&self) {
-        let mut byte = [0u8; 1];
-        let _ = (&self.reader).read(&mut byte);
+impl Queue {
+    /// Reads the byte that stands for a non-empty queue, if it was written.
+    fn consume_byte(&mut self, inner: &Inner) {
+        if std::mem::take(&mut self.byte) {
+            let mut byte = [0u8; 1];
+            let _ = (&inner.reader).read(&mut byte);
+        }
     }
 }
 
@@ -71,6 +92,10 @@ thread_local! {
     /// The key this thread is about to poll ([`Channel::key`]), its channel's serial, and the
     /// poll code its continuation gave inside that poll, on this thread.
     static INLINE: Cell<Option<(u64, u64, Option<i8>)>> = const { Cell::new(None) };
+
+    /// The channel whose reactor this thread is dispatching ([`Channel::drain`]), by address:
+    /// its wakes are queued without the byte, since the drain takes them next.
+    static DRAINING: Cell<usize> = const { Cell::new(0) };
 }
 
 /// The continuation callback of every async call whose loop has a channel: keeps the wake for
@@ -94,10 +119,12 @@ pub extern "C" fn continuation(key: u64, poll_code: i8) {
         .and_then(Weak::upgrade);
     // A channel that is gone belonged to a loop that is gone: nobody waits for the key.
     if let Some(inner) = inner {
+        let draining = DRAINING.with(Cell::get) == Arc::as_ptr(&inner) as usize;
         let mut queue = inner.queue();
-        queue.push((key, poll_code));
-        if queue.len() == 1 {
+        queue.wakes.push((key, poll_code));
+        if !queue.byte && !draining {
             let _ = (&inner.writer).write(&[1]);
+            queue.byte = true;
         }
     }
 }
@@ -108,6 +135,8 @@ pub struct Channel {
     inner: Arc<Inner>,
     slot: u64,
     serial: u64,
+    /// The sockets of the calls that the loop polls ([`qiscus::loop_io`]), and the channel's own.
+    reactor: Arc<Reactor>,
 }
 
 #[pymethods]
@@ -117,8 +146,10 @@ impl Channel {
         let (writer, reader) = UnixStream::pair()?;
         writer.set_nonblocking(true)?;
         reader.set_nonblocking(true)?;
+        let reactor = Reactor::new()?;
+        reactor.watch(reader.as_raw_fd())?;
         let inner = Arc::new(Inner {
-            queue: Mutex::new(Vec::new()),
+            queue: Mutex::new(Queue::default()),
             writer,
             reader,
         });
@@ -137,12 +168,14 @@ impl Channel {
             inner,
             slot: slot as u64,
             serial: NEXT_SERIAL.fetch_add(1, Ordering::Relaxed),
+            reactor,
         })
     }
 
-    /// The socket to watch for reading.
+    /// The descriptor to watch for reading: the reactor's, readable when a call's socket is
+    /// ready or a wake is queued.
     fn fileno(&self) -> i32 {
-        self.inner.reader.as_raw_fd()
+        self.reactor.fd()
     }
 
     /// A new key of this channel, for one poll of one future, which this thread makes next: until
@@ -167,21 +200,53 @@ impl Channel {
             return Some(code);
         }
         let mut queue = self.inner.queue();
-        let at = queue.iter().position(|&(k, _)| k == key)?;
-        let (_, code) = queue.remove(at);
-        if queue.is_empty() {
-            self.inner.consume_byte();
+        let at = queue.wakes.iter().position(|&(k, _)| k == key)?;
+        let (_, code) = queue.wakes.remove(at);
+        if queue.wakes.is_empty() {
+            queue.consume_byte(&self.inner);
         }
         Some(code)
     }
 
-    /// Every queued wake, in order (the loop's reader callback).
-    fn drain(&self) -> Vec<(u64, i8)> {
+    /// How many idle keep-alive connections the loop's calls have left in its pool.
+    fn idle_connections(&self) -> usize {
+        self.reactor.idle_connections()
+    }
+
+    /// Every queued wake, in order (the loop's reader callback), once the reactor has woken the
+    /// calls whose sockets are ready.
+    fn drain(&self) -> PyResult<Vec<(u64, i8)>> {
+        DRAINING.with(|d| d.set(Arc::as_ptr(&self.inner) as usize));
+        let dispatched = self.reactor.dispatch();
+        DRAINING.with(|d| d.set(0));
+        dispatched?;
         let mut queue = self.inner.queue();
-        if !queue.is_empty() {
-            self.inner.consume_byte();
+        queue.consume_byte(&self.inner);
+        Ok(std::mem::take(&mut queue.wakes))
+    }
+
+    /// The loop's reader callback: [`Channel::drain`], then each wake's poll code given to the
+    /// future that `futures` holds for its key (taken out), unless it was cancelled.
+    fn resolve(&self, futures: &Bound<'_, PyDict>) -> PyResult<()> {
+        let py = futures.py();
+        for (key, code) in self.drain()? {
+            let Some(future) = futures.get_item(key)? else {
+                continue;
+            };
+            futures.del_item(key)?;
+            if !future.call_method0(intern!(py, "cancelled"))?.is_truthy()? {
+                future.call_method1(intern!(py, "set_result"), (code,))?;
+            }
         }
-        std::mem::take(&mut *queue)
+        Ok(())
+    }
+}
+
+impl Channel {
+    /// Makes the channel's reactor the one of the calls polled on this thread until the guard is
+    /// dropped (the async calls then do their I/O on this thread, [`qiscus::loop_io`]).
+    pub fn enter(&self) -> qiscus::loop_io::EnterGuard {
+        self.reactor.enter()
     }
 }
 

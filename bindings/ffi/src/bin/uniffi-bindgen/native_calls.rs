@@ -71,10 +71,17 @@ async def _uniffi_rust_call_async_native(rust_future, poll, complete, free, lift
             )
         caller = _UNIFFI_CALLER
         channel = wakes.channel
+        futures = wakes.futures
         while True:
             key, poll_code = caller.poll(poll, rust_future, channel)
             if poll_code is None:
-                poll_code = await wakes.wait(eventloop, key)
+                # wakes.wait, inline: the loop's reader resolves the future with the key's code
+                future = eventloop.create_future()
+                futures[key] = future
+                try:
+                    poll_code = await future
+                finally:
+                    futures.pop(key, None)
             if poll_code == _UNIFFI_RUST_FUTURE_POLL_READY:
                 return caller.complete(complete, rust_future, lift, error_ffi_converter)
     finally:

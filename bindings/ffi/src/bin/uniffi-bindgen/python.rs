@@ -274,14 +274,8 @@ const ASYNC_CALL: [(&str, &str); 3] = [
     def __init__(self, eventloop):
         self.channel = _uniffi_speedups.Channel()
         self.futures = {}
-        eventloop.add_reader(self.channel.fileno(), self.drain)
-
-    def drain(self):
-        futures = self.futures
-        for key, poll_code in self.channel.drain():
-            future = futures.pop(key, None)
-            if future is not None and not future.cancelled():
-                future.set_result(poll_code)
+        # the reader resolves each woken key's future with its poll code (Channel.resolve)
+        eventloop.add_reader(self.channel.fileno(), self.channel.resolve, self.futures)
 
     async def wait(self, eventloop, key):
         # The poll code of `key`'s wake, once the loop's reader has it.
@@ -307,6 +301,11 @@ def _uniffi_loop_wakes(eventloop):
     except TypeError:  # a loop that cannot be weakly referenced: the generated path
         return None
     if wakes is None:
+        # A closed loop's wakes go: the futures of calls it left in flight hold the loop (their
+        # `_loop`), and would keep it, their tasks and their Rust futures (with their connections)
+        # for good; dropped, they are collected with the loop, and their calls freed.
+        for closed in [l for l in _UNIFFI_LOOP_WAKES.keys() if l.is_closed()]:
+            _UNIFFI_LOOP_WAKES.pop(closed, None)
         if _UNIFFI_NATIVE_CONTINUATION is None:
             _UNIFFI_NATIVE_CONTINUATION = _UNIFFI_RUST_FUTURE_CONTINUATION_CALLBACK(
                 _uniffi_speedups.continuation_address()

@@ -1,17 +1,22 @@
-//! `Client::with_blocking_io`: the calls do their I/O on the thread that polls them, and must
-//! send the same requests, get the same answers and fail the same ways as the default client.
+//! The calls that do their I/O on the thread that polls them — `Client::with_blocking_io` (the
+//! bindings' blocking calls) and `Client::with_loop_io` (the Python package's asyncio calls) —
+//! must send the same requests, get the same answers and fail the same ways as the default
+//! client.
 //!
-//! Each blocking call here runs as the bindings' blocking calls do: polled on a thread of its own
-//! (not a runtime worker) by a blocking executor, inside the test's runtime (`on_thread`).
+//! Each test runs once per [`Caller`]: a blocking call polled on a thread of its own (not a
+//! runtime worker) by a blocking executor, or a call polled by a minimal event loop on a thread of
+//! its own that watches the call's [`Reactor`], both inside the test's runtime (`on_thread`).
 
 mod common;
 
 use std::future::Future;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 use common::*;
+use qiscus::loop_io::Reactor;
 use qiscus::*;
 use qiscus_emulator::{EmulatorConfig, Faults};
 use tokio::net::TcpListener;
@@ -19,19 +24,89 @@ use tokio::net::TcpListener;
 const ALICE: &str = "alice+tag@example.com";
 const BOB: &str = "bob@example.com";
 
-/// Runs `f` with `c.with_blocking_io()` on a blocking thread, polled there by
-/// `Handle::block_on`: the way the bindings' blocking calls run.
-async fn on_thread<T, F, Fut>(c: &Client, f: F) -> T
+/// Who polls a call off the runtime's workers.
+#[derive(Clone, Copy, Debug)]
+enum Caller {
+    /// `Handle::block_on` on a blocking thread, the client `with_blocking_io`.
+    BlockingThread,
+    /// [`event_loop`] on a blocking thread, the client `with_loop_io`.
+    EventLoop,
+}
+
+const CALLERS: [Caller; 2] = [Caller::BlockingThread, Caller::EventLoop];
+
+/// Runs `f` with a client of `caller`'s kind on a thread of its own, inside the test's runtime:
+/// the way the bindings' blocking calls, or the Python package's asyncio calls, run.
+async fn on_thread<T, F, Fut>(caller: Caller, c: &Client, f: F) -> T
 where
     F: FnOnce(Client) -> Fut + Send + 'static,
     Fut: Future<Output = T>,
     T: Send + 'static,
 {
-    let c = c.with_blocking_io();
+    let c = c.clone();
     let rt = tokio::runtime::Handle::current();
-    tokio::task::spawn_blocking(move || rt.block_on(f(c)))
-        .await
-        .expect("the blocking call panicked")
+    tokio::task::spawn_blocking(move || match caller {
+        Caller::BlockingThread => rt.block_on(f(c.with_blocking_io())),
+        Caller::EventLoop => {
+            let _runtime = rt.enter();
+            event_loop(|reactor| f(c.with_loop_io(reactor)))
+        }
+    })
+    .await
+    .expect("the call panicked")
+}
+
+/// Wakes [`event_loop`] from any thread.
+struct LoopWaker {
+    woken: AtomicBool,
+    waker: mio::Waker,
+}
+
+impl futures::task::ArcWake for LoopWaker {
+    fn wake_by_ref(me: &Arc<Self>) {
+        me.woken.store(true, Ordering::SeqCst);
+        me.waker.wake().unwrap();
+    }
+}
+
+/// A minimal event loop on this thread, as asyncio runs the Python package's calls: polls the
+/// future when woken, and otherwise sleeps until the reactor's descriptor is readable (then
+/// dispatches its events) or another thread wakes the future (a timer).
+fn event_loop<T, Fut: Future<Output = T>>(make: impl FnOnce(Arc<Reactor>) -> Fut) -> T {
+    use mio::{Events, Interest, Token};
+    let reactor = Reactor::new().unwrap();
+    let mut poll = mio::Poll::new().unwrap();
+    poll.registry()
+        .register(
+            &mut mio::unix::SourceFd(&reactor.fd()),
+            Token(0),
+            Interest::READABLE,
+        )
+        .unwrap();
+    let wake = Arc::new(LoopWaker {
+        woken: AtomicBool::new(true),
+        waker: mio::Waker::new(poll.registry(), Token(1)).unwrap(),
+    });
+    let waker = futures::task::waker(wake.clone());
+    let mut cx = Context::from_waker(&waker);
+    let fut = make(reactor.clone());
+    futures::pin_mut!(fut);
+    let mut events = Events::with_capacity(8);
+    loop {
+        if wake.woken.swap(false, Ordering::SeqCst) {
+            if let Poll::Ready(v) = fut.as_mut().poll(&mut cx) {
+                return v;
+            }
+        }
+        match poll.poll(&mut events, None) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => panic!("{e}"),
+        }
+        if events.iter().any(|e| e.token() == Token(0)) {
+            reactor.dispatch().unwrap();
+        }
+    }
 }
 
 /// A server that records every request, answers each with `body`, and counts connections.
@@ -98,6 +173,12 @@ fn sent(r: &Recorder) -> Vec<(String, Vec<u8>, Vec<Option<String>>)> {
 /// headers: the query (a `+` and an `@` in an email), the JSON body, the credentials.
 #[tokio::test]
 async fn sends_what_the_runtime_client_sends() {
+    for caller in CALLERS {
+        sends_what_the_runtime_client_sends_by(caller).await;
+    }
+}
+
+async fn sends_what_the_runtime_client_sends_by(caller: Caller) {
     let r = recorder(r#"{"results":{"user":{"id":1,"email":"a@b.c"}},"status":200}"#).await;
     let c = client_for(&r.url);
     c.user_profile(ALICE).await.unwrap();
@@ -108,7 +189,7 @@ async fn sends_what_the_runtime_client_sends() {
     c.delete_export("abc-123").await.ok();
     let runtime = sent(&r);
 
-    on_thread(&c, |c| async move {
+    on_thread(caller, &c, |c| async move {
         c.user_profile(ALICE).await.unwrap();
         let _ = c
             .login_or_register(&LoginOrRegisterParams::new(ALICE, "Ålice \"A\""))
@@ -135,6 +216,12 @@ async fn sends_what_the_runtime_client_sends() {
 /// Against the emulator, every kind of call answers the same through either kind of I/O.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn answers_what_the_runtime_client_answers() {
+    for caller in CALLERS {
+        answers_what_the_runtime_client_answers_by(caller).await;
+    }
+}
+
+async fn answers_what_the_runtime_client_answers_by(caller: Caller) {
     let (h, c) = start_default().await;
     let alice = register(&c, ALICE, "Alice").await;
     register(&c, BOB, "Bob").await;
@@ -170,7 +257,7 @@ async fn answers_what_the_runtime_client_answers() {
             .unwrap(),
     );
     let (load2, search2) = (load.clone(), search.clone());
-    let got = on_thread(&c, move |c| async move {
+    let got = on_thread(caller, &c, move |c| async move {
         (
             c.user_profile(ALICE).await.unwrap(),
             c.load_comments(&load2).await.unwrap(),
@@ -187,7 +274,7 @@ async fn answers_what_the_runtime_client_answers() {
     assert!(!got.2.is_empty());
 
     // A post through the blocking I/O is stored once and answered with itself.
-    let posted = on_thread(&c, move |c| async move {
+    let posted = on_thread(caller, &c, move |c| async move {
         c.post_comment(&PostCommentParams::text(
             room.room_id,
             BOB,
@@ -209,13 +296,18 @@ async fn answers_what_the_runtime_client_answers() {
 /// The error answers: the same error kinds, with the same details.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn fails_as_the_runtime_client_fails() {
+    for caller in CALLERS {
+        fails_as_the_runtime_client_fails_by(caller).await;
+    }
+}
+
+async fn fails_as_the_runtime_client_fails_by(caller: Caller) {
     let (h, c) = start_default().await;
     register(&c, ALICE, "Alice").await;
 
-    let unknown = on_thread(
-        &c,
-        |c| async move { c.user_profile("nobody@example.com").await },
-    )
+    let unknown = on_thread(caller, &c, |c| async move {
+        c.user_profile("nobody@example.com").await
+    })
     .await;
     let expected = c.user_profile("nobody@example.com").await;
     assert!(matches!(&unknown, Err(Error::NotFound { call, .. }) if call == "user_profile"));
@@ -225,7 +317,12 @@ async fn fails_as_the_runtime_client_fails() {
         .base_url(h.base_url())
         .build()
         .unwrap();
-    let refused = on_thread(&wrong, |c| async move { c.user_profile(ALICE).await }).await;
+    let refused = on_thread(
+        caller,
+        &wrong,
+        |c| async move { c.user_profile(ALICE).await },
+    )
+    .await;
     assert!(
         matches!(refused, Err(Error::Unauthorized { .. })),
         "{refused:?}"
@@ -237,7 +334,12 @@ async fn fails_as_the_runtime_client_fails() {
         .max_response_bytes(100)
         .build()
         .unwrap();
-    let big = on_thread(&small, |c| async move { c.user_profile(ALICE).await }).await;
+    let big = on_thread(
+        caller,
+        &small,
+        |c| async move { c.user_profile(ALICE).await },
+    )
+    .await;
     assert!(
         matches!(
             big,
@@ -261,7 +363,7 @@ async fn fails_as_the_runtime_client_fails() {
         ..RetryPolicy::default()
     };
     let before = h.stats().requests;
-    let unavailable = on_thread(&client_with(&h, policy), |c| async move {
+    let unavailable = on_thread(caller, &client_with(&h, policy), |c| async move {
         c.user_profile(ALICE).await
     })
     .await;
@@ -284,9 +386,11 @@ async fn fails_as_the_runtime_client_fails() {
         retry_after_secs: 30,
         ..Faults::default()
     });
-    let limited = on_thread(&client_with(&h, RetryPolicy::default()), |c| async move {
-        c.user_profile(ALICE).await
-    })
+    let limited = on_thread(
+        caller,
+        &client_with(&h, RetryPolicy::default()),
+        |c| async move { c.user_profile(ALICE).await },
+    )
     .await;
     assert!(
         matches!(&limited, Err(Error::RateLimited { attempts: 1, retry_after: Some(d), .. }) if *d == Duration::from_secs(30)),
@@ -306,7 +410,12 @@ async fn fails_as_the_runtime_client_fails() {
         .build()
         .unwrap();
     let started = Instant::now();
-    let late = on_thread(&slow, |c| async move { c.user_profile(ALICE).await }).await;
+    let late = on_thread(
+        caller,
+        &slow,
+        |c| async move { c.user_profile(ALICE).await },
+    )
+    .await;
     assert!(
         matches!(late, Err(Error::Timeout { attempts: 1, .. })),
         "{late:?}"
@@ -323,13 +432,19 @@ async fn fails_as_the_runtime_client_fails() {
 /// lost after the request was sent is not retried for create_room, and is for a keyed post.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn retries_only_what_is_safe_to_repeat() {
+    for caller in CALLERS {
+        retries_only_what_is_safe_to_repeat_by(caller).await;
+    }
+}
+
+async fn retries_only_what_is_safe_to_repeat_by(caller: Caller) {
     let h = start(EmulatorConfig::default()).await;
     let c = client(&h);
     register(&c, ALICE, "Alice").await;
     register(&c, BOB, "Bob").await;
 
     let nowhere = client_of_closed_port().await;
-    let err = on_thread(&nowhere, |c| async move {
+    let err = on_thread(caller, &nowhere, |c| async move {
         c.create_room(&CreateRoomParams::new("Never", ALICE, [BOB]))
             .await
     })
@@ -345,7 +460,7 @@ async fn retries_only_what_is_safe_to_repeat() {
         ..Faults::default()
     });
     let before = h.stats().requests;
-    let err = on_thread(&c, |c| async move {
+    let err = on_thread(caller, &c, |c| async move {
         c.create_room(&CreateRoomParams::new("Once", ALICE, [BOB]))
             .await
     })
@@ -358,7 +473,7 @@ async fn retries_only_what_is_safe_to_repeat() {
     assert_eq!(h.stats().requests - before, 1, "not repeated");
 
     let before = h.stats().requests;
-    let err = on_thread(&c, |c| async move {
+    let err = on_thread(caller, &c, |c| async move {
         c.post_comment(&PostCommentParams::text(1, ALICE, "kept once").unique_temp_id("k-1"))
             .await
     })
@@ -395,12 +510,18 @@ async fn retries_only_what_is_safe_to_repeat() {
 }
 
 /// Connections are kept and shared: 40 calls in a row use one, and 8 threads calling at once
-/// use at most 8 (any thread reuses what another returned).
+/// use at most 8 (a blocking thread reuses what another returned).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn keeps_connections_and_shares_them_between_threads() {
+    for caller in CALLERS {
+        keeps_connections_and_shares_them_between_threads_by(caller).await;
+    }
+}
+
+async fn keeps_connections_and_shares_them_between_threads_by(caller: Caller) {
     let r = recorder(r#"{"results":{"user":{"id":1,"email":"a@b.c"}},"status":200}"#).await;
     let c = client_for(&r.url);
-    on_thread(&c, |c| async move {
+    on_thread(caller, &c, |c| async move {
         for _ in 0..40 {
             c.user_profile(ALICE).await.unwrap();
         }
@@ -412,7 +533,7 @@ async fn keeps_connections_and_shares_them_between_threads() {
         .map(|_| {
             let c = c.clone();
             tokio::spawn(async move {
-                on_thread(&c, |c| async move {
+                on_thread(caller, &c, |c| async move {
                     for _ in 0..20 {
                         c.user_profile(ALICE).await.unwrap();
                     }
@@ -424,7 +545,8 @@ async fn keeps_connections_and_shares_them_between_threads() {
     for t in threads {
         t.await.unwrap();
     }
-    let connections = r.connections.load(Ordering::SeqCst);
+    // An event loop's connections are its own: each of the 8 opens one.
+    let connections = r.connections.load(Ordering::SeqCst) - 1;
     assert!((1..=8).contains(&connections), "{connections} connections");
     assert_eq!(sent(&r).len(), 40 + 8 * 20);
 
@@ -432,7 +554,7 @@ async fn keeps_connections_and_shares_them_between_threads() {
     // opens another, and none fails.
     let closing = recorder_closing_each().await;
     let c = client_for(&closing.0);
-    on_thread(&c, |c| async move {
+    on_thread(caller, &c, |c| async move {
         for _ in 0..5 {
             c.user_profile(ALICE).await.unwrap();
         }
@@ -498,6 +620,12 @@ async fn does_its_io_on_the_calling_thread() {
 
 #[tokio::test]
 async fn a_redirect_is_an_error_naming_where_it_pointed_and_is_never_followed() {
+    for caller in CALLERS {
+        a_redirect_is_an_error_naming_where_it_pointed_and_is_never_followed_by(caller).await;
+    }
+}
+
+async fn a_redirect_is_an_error_naming_where_it_pointed_and_is_never_followed_by(caller: Caller) {
     // The API never redirects; following one would carry the secret (a header neither HTTP
     // stack knows as a credential) to the place it names, and turn a POST into a GET.
     let elsewhere = recorder(r#"{"results":{}}"#).await;
@@ -507,10 +635,9 @@ async fn a_redirect_is_an_error_naming_where_it_pointed_and_is_never_followed() 
         let c = client_for(&api);
         let params = LoginOrRegisterParams::new(ALICE, "Alice");
         let on_runtime = c.login_or_register(&params).await.unwrap_err();
-        let blocking = on_thread(
-            &c,
-            move |c| async move { c.login_or_register(&params).await },
-        )
+        let blocking = on_thread(caller, &c, move |c| async move {
+            c.login_or_register(&params).await
+        })
         .await
         .unwrap_err();
         for e in [&on_runtime, &blocking] {
@@ -526,4 +653,67 @@ async fn a_redirect_is_an_error_naming_where_it_pointed_and_is_never_followed() 
         assert_eq!(asked.lock().unwrap().len(), 2, "status {status}");
     }
     assert!(elsewhere.requests.lock().unwrap().is_empty());
+}
+
+/// An event loop's calls keep their connections in its reactor; a call dropped midway (a
+/// cancelled coroutine) closes its connection, which the server sees end, and the next call on
+/// that loop opens another.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_loops_connections_are_its_own_and_a_dropped_call_closes_its_own() {
+    let r = recorder(r#"{"results":{"user":{"id":1,"email":"a@b.c"}},"status":200}"#).await;
+    let c = client_for(&r.url);
+    let rt = tokio::runtime::Handle::current();
+    let idle = tokio::task::spawn_blocking(move || {
+        let _runtime = rt.enter();
+        event_loop(|reactor| async move {
+            let c = c.with_loop_io(reactor.clone());
+            let mut idle = vec![reactor.idle_connections()];
+            for _ in 0..3 {
+                c.user_profile(ALICE).await.unwrap();
+                idle.push(reactor.idle_connections());
+            }
+            idle
+        })
+    })
+    .await
+    .unwrap();
+    assert_eq!(idle, [0, 1, 1, 1]);
+    assert_eq!(r.connections.load(Ordering::SeqCst), 1);
+
+    // A server that reads each request, never answers, and reports each connection's end.
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let (ended, ends) = std::sync::mpsc::channel();
+    tokio::spawn(async move {
+        while let Ok((mut sock, _)) = listener.accept().await {
+            let ended = ended.clone();
+            tokio::spawn(async move {
+                use tokio::io::AsyncReadExt;
+                let asked = read_request(&mut sock).await.is_some();
+                let mut rest = Vec::new();
+                let _ = sock.read_to_end(&mut rest).await;
+                ended.send(asked).unwrap();
+            });
+        }
+    });
+    let c = client_for(&url);
+    let rt = tokio::runtime::Handle::current();
+    let left = tokio::task::spawn_blocking(move || {
+        let _runtime = rt.enter();
+        event_loop(|reactor| async move {
+            let c = c.with_loop_io(reactor.clone());
+            let mut call = Box::pin(c.user_profile(ALICE));
+            let waited = tokio::time::timeout(Duration::from_millis(300), &mut call).await;
+            assert!(waited.is_err(), "the server never answers");
+            drop(call);
+            reactor.idle_connections()
+        })
+    })
+    .await
+    .unwrap();
+    assert_eq!(left, 0, "a dropped call's connection is not pooled");
+    let asked = ends
+        .recv_timeout(Duration::from_secs(5))
+        .expect("the dropped call's connection was closed");
+    assert!(asked, "the request had been sent");
 }
