@@ -281,10 +281,15 @@ impl Reactor {
         let work = async {
             let mut conn = match self.take_idle(&origin) {
                 Some(conn) => conn,
-                None => match tokio::time::timeout(req.connect_timeout, self.open(&origin)).await {
-                    Ok(conn) => conn?,
-                    Err(_) => return Err(Failed::TimedOut { sent: false }),
-                },
+                // Boxed: opening (TLS included) is rare, and would otherwise grow every call.
+                None => {
+                    match tokio::time::timeout(req.connect_timeout, Box::pin(self.open(&origin)))
+                        .await
+                    {
+                        Ok(conn) => conn?,
+                        Err(_) => return Err(Failed::TimedOut { sent: false }),
+                    }
+                }
             };
             sent.store(true, Ordering::Relaxed);
             let request = origin.request(req)?;
