@@ -303,6 +303,9 @@ pub(crate) struct Answer {
     pub body: Vec<u8>,
 }
 
+/// The method, URL, content type and body of a call off the runtime ([`Client::plain_request`]).
+type PlainRequest<'b> = (reqwest::Method, Url, Option<&'static str>, &'b [u8]);
+
 /// What one exchange got; or why it got nothing usable.
 type Exchanged = std::result::Result<Answer, Failure>;
 
@@ -815,6 +818,29 @@ impl Client {
         }
     }
 
+    /// The method, URL (query included), content type and body of a call that is not a file
+    /// upload, as the exchanges off the runtime send them.
+    // The failure is taken apart by `attempt` at once, as `exchange`'s is.
+    #[allow(clippy::result_large_err)]
+    fn plain_request<'b>(
+        &self,
+        ep: &Endpoint,
+        suffix: Option<&str>,
+        body: &'b Body,
+        attempt: u32,
+    ) -> std::result::Result<PlainRequest<'b>, Failure> {
+        let (method, mut url) = self.target(ep, suffix, attempt)?;
+        let (content_type, bytes): (_, &[u8]) = match body {
+            Body::Query(q) => {
+                url.query_pairs_mut().extend_pairs(q);
+                (None, &[])
+            }
+            Body::Json(text) => (Some("application/json"), text),
+            Body::None | Body::Multipart { .. } => (None, &[]),
+        };
+        Ok((method, url, content_type, bytes))
+    }
+
     /// One exchange on the calling thread ([`Client::with_blocking_io`]): the same URL, query,
     /// headers and body as [`Client::exchange`] sends, and its failures sorted the same way.
     // The failure is taken apart by `attempt` at once, as `exchange`'s is.
@@ -826,15 +852,7 @@ impl Client {
         body: &Body,
         attempt: u32,
     ) -> Exchanged {
-        let (method, mut url) = self.target(ep, suffix, attempt)?;
-        let (content_type, bytes): (_, &[u8]) = match body {
-            Body::Query(q) => {
-                url.query_pairs_mut().extend_pairs(q);
-                (None, &[])
-            }
-            Body::Json(text) => (Some("application/json"), text),
-            Body::None | Body::Multipart { .. } => (None, &[]),
-        };
+        let (method, url, content_type, bytes) = self.plain_request(ep, suffix, body, attempt)?;
         let request = blocking_io::Request {
             method,
             url: url.as_str(),
@@ -866,20 +884,12 @@ impl Client {
         body: &Body,
         attempt: u32,
     ) -> Exchanged {
-        let (method, mut url) = self.target(ep, suffix, attempt)?;
-        let (content_type, bytes) = match body {
-            Body::Query(q) => {
-                url.query_pairs_mut().extend_pairs(q);
-                (None, bytes::Bytes::new())
-            }
-            Body::Json(text) => (Some("application/json"), bytes::Bytes::from(text.clone())),
-            Body::None | Body::Multipart { .. } => (None, bytes::Bytes::new()),
-        };
+        let (method, url, content_type, bytes) = self.plain_request(ep, suffix, body, attempt)?;
         let request = loop_io::Request {
             method,
             url: &url,
             content_type,
-            body: bytes,
+            body: bytes::Bytes::copy_from_slice(bytes),
             credentials: &self.inner.credentials,
             user_agent: USER_AGENT_STRING,
             timeout: self.timeout,

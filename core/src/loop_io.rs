@@ -85,6 +85,8 @@ pub struct Reactor {
     idle: Mutex<HashMap<Origin, Vec<(Instant, Conn)>>>,
     /// Resolved host names.
     resolved: Mutex<HashMap<(String, u16), Resolved>>,
+    /// Calls counted by [`Reactor::track`] that have not ended.
+    in_flight: Arc<AtomicUsize>,
     /// The TLS settings of its `https` connections ([`TLS`]).
     tls: tokio_rustls::TlsConnector,
     fd: RawFd,
@@ -195,6 +197,7 @@ impl Reactor {
             }),
             idle: Mutex::new(HashMap::new()),
             resolved: Mutex::new(HashMap::new()),
+            in_flight: Arc::new(AtomicUsize::new(0)),
             tls: TLS.clone(),
             fd,
         }))
@@ -272,6 +275,20 @@ impl Reactor {
     /// How many idle connections the pool holds (for tests and diagnostics).
     pub fn idle_connections(&self) -> usize {
         lock(&self.idle).values().map(Vec::len).sum()
+    }
+
+    /// Counts a call as in flight on this reactor until the returned guard is dropped
+    /// ([`Reactor::in_flight`]).
+    pub fn track(&self) -> InFlight {
+        self.in_flight.fetch_add(1, Ordering::Relaxed);
+        InFlight(self.in_flight.clone())
+    }
+
+    /// How many calls counted by [`Reactor::track`] have not ended. A caller can send a call
+    /// through the reactor only when it would be alone, and hand others to a runtime whose
+    /// threads decode answers beside the loop's (the FFI's async calls do so).
+    pub fn in_flight(&self) -> usize {
+        self.in_flight.load(Ordering::Relaxed)
     }
 
     /// Sends `req` and reads the answer on the polling thread.
@@ -402,6 +419,16 @@ impl Reactor {
             .collect();
         lock(&self.resolved).insert(key, (Instant::now(), addrs.clone()));
         Ok(addrs)
+    }
+}
+
+/// A call counted by [`Reactor::track`]; dropping it ends the count.
+#[derive(Debug)]
+pub struct InFlight(Arc<AtomicUsize>);
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
     }
 }
 
@@ -831,6 +858,18 @@ mod tests {
             reactor.dispatch().unwrap();
             std::thread::sleep(Duration::from_micros(200));
         }
+    }
+
+    #[test]
+    fn calls_in_flight_are_counted_until_their_guards_go() {
+        let reactor = Reactor::new().unwrap();
+        let first = reactor.track();
+        let second = reactor.track();
+        assert_eq!(reactor.in_flight(), 2);
+        drop(first);
+        assert_eq!(reactor.in_flight(), 1);
+        drop(second);
+        assert_eq!(reactor.in_flight(), 0);
     }
 
     /// `https` through the loop's I/O: the certificate checked against the roots (the fixtures'

@@ -35,6 +35,18 @@ enum Caller {
 
 const CALLERS: [Caller; 2] = [Caller::BlockingThread, Caller::EventLoop];
 
+/// A test that runs `$by` once per [`Caller`].
+macro_rules! per_caller {
+    ($(#[$attr:meta])* $name:ident => $by:ident) => {
+        $(#[$attr])*
+        async fn $name() {
+            for caller in CALLERS {
+                $by(caller).await;
+            }
+        }
+    };
+}
+
 /// Runs `f` with a client of `caller`'s kind on a thread of its own, inside the test's runtime:
 /// the way the bindings' blocking calls, or the Python package's asyncio calls, run.
 async fn on_thread<T, F, Fut>(caller: Caller, c: &Client, f: F) -> T
@@ -169,13 +181,11 @@ fn sent(r: &Recorder) -> Vec<(String, Vec<u8>, Vec<Option<String>>)> {
         .collect()
 }
 
-/// The same calls, through either kind of I/O, send the same request lines, bodies and
-/// headers: the query (a `+` and an `@` in an email), the JSON body, the credentials.
-#[tokio::test]
-async fn sends_what_the_runtime_client_sends() {
-    for caller in CALLERS {
-        sends_what_the_runtime_client_sends_by(caller).await;
-    }
+per_caller! {
+    /// The same calls, through either kind of I/O, send the same request lines, bodies and
+    /// headers: the query (a `+` and an `@` in an email), the JSON body, the credentials.
+    #[tokio::test]
+    sends_what_the_runtime_client_sends => sends_what_the_runtime_client_sends_by
 }
 
 async fn sends_what_the_runtime_client_sends_by(caller: Caller) {
@@ -213,12 +223,10 @@ async fn sends_what_the_runtime_client_sends_by(caller: Caller) {
     assert_eq!(runtime[1].2[3].as_deref(), Some("application/json"));
 }
 
-/// Against the emulator, every kind of call answers the same through either kind of I/O.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn answers_what_the_runtime_client_answers() {
-    for caller in CALLERS {
-        answers_what_the_runtime_client_answers_by(caller).await;
-    }
+per_caller! {
+    /// Against the emulator, every kind of call answers the same through either kind of I/O.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    answers_what_the_runtime_client_answers => answers_what_the_runtime_client_answers_by
 }
 
 async fn answers_what_the_runtime_client_answers_by(caller: Caller) {
@@ -293,12 +301,10 @@ async fn answers_what_the_runtime_client_answers_by(caller: Caller) {
     assert_eq!(same[0]["id"].as_i64(), Some(posted.id));
 }
 
-/// The error answers: the same error kinds, with the same details.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn fails_as_the_runtime_client_fails() {
-    for caller in CALLERS {
-        fails_as_the_runtime_client_fails_by(caller).await;
-    }
+per_caller! {
+    /// The error answers: the same error kinds, with the same details.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    fails_as_the_runtime_client_fails => fails_as_the_runtime_client_fails_by
 }
 
 async fn fails_as_the_runtime_client_fails_by(caller: Caller) {
@@ -428,13 +434,11 @@ async fn fails_as_the_runtime_client_fails_by(caller: Caller) {
     h.set_faults(Faults::default());
 }
 
-/// A refused connection never reached the server, so even create_room is retried; an answer
-/// lost after the request was sent is not retried for create_room, and is for a keyed post.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn retries_only_what_is_safe_to_repeat() {
-    for caller in CALLERS {
-        retries_only_what_is_safe_to_repeat_by(caller).await;
-    }
+per_caller! {
+    /// A refused connection never reached the server, so even create_room is retried; an answer
+    /// lost after the request was sent is not retried for create_room, and is for a keyed post.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    retries_only_what_is_safe_to_repeat => retries_only_what_is_safe_to_repeat_by
 }
 
 async fn retries_only_what_is_safe_to_repeat_by(caller: Caller) {
@@ -509,13 +513,11 @@ async fn retries_only_what_is_safe_to_repeat_by(caller: Caller) {
     );
 }
 
-/// Connections are kept and shared: 40 calls in a row use one, and 8 threads calling at once
-/// use at most 8 (a blocking thread reuses what another returned).
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn keeps_connections_and_shares_them_between_threads() {
-    for caller in CALLERS {
-        keeps_connections_and_shares_them_between_threads_by(caller).await;
-    }
+per_caller! {
+    /// Connections are kept and shared: 40 calls in a row use one, and 8 threads calling at once
+    /// use at most 8 (a blocking thread reuses what another returned).
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    keeps_connections_and_shares_them_between_threads => keeps_connections_and_shares_them_between_threads_by
 }
 
 async fn keeps_connections_and_shares_them_between_threads_by(caller: Caller) {
@@ -618,11 +620,9 @@ async fn does_its_io_on_the_calling_thread() {
     );
 }
 
-#[tokio::test]
-async fn a_redirect_is_an_error_naming_where_it_pointed_and_is_never_followed() {
-    for caller in CALLERS {
-        a_redirect_is_an_error_naming_where_it_pointed_and_is_never_followed_by(caller).await;
-    }
+per_caller! {
+    #[tokio::test]
+    a_redirect_is_an_error_naming_where_it_pointed_and_is_never_followed => a_redirect_is_an_error_naming_where_it_pointed_and_is_never_followed_by
 }
 
 async fn a_redirect_is_an_error_naming_where_it_pointed_and_is_never_followed_by(caller: Caller) {

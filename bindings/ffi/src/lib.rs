@@ -11,8 +11,9 @@
 //! number), so callers need no Rust reactor of their own. An async call is spawned onto it and
 //! awaited, and never holds the caller's event loop — unless the thread that polls it has entered
 //! a reactor (`qiscus::loop_io`, which the Python package's native module does for each asyncio
-//! loop): then the call is polled where it is awaited and does its requests' I/O on that thread,
-//! with non-blocking sockets the loop watches (`qiscus::Client::with_loop_io`). A blocking call
+//! loop) with no other call in flight: then the call is polled where it is awaited and does its
+//! requests' I/O on that thread, with non-blocking sockets the loop watches
+//! (`qiscus::Client::with_loop_io`). A blocking call
 //! is polled on its caller's
 //! thread inside the runtime (module `wait`), and does its requests' I/O on that thread too
 //! (`qiscus::Client::with_blocking_io`), over a pool of connections that every thread of the
@@ -31,7 +32,7 @@ use std::time::Duration;
 
 use once_cell::sync::Lazy;
 use qiscus::conformance::{ConformanceOutcome, ConformanceStep, ObservedError, Scenario};
-use qiscus::loop_io::Reactor;
+use qiscus::loop_io::{InFlight, Reactor};
 use qiscus::paging::CommentsPagerParams;
 use qiscus::workflows::{
     BackupProgress, BackupRows, ExportOptions, ExportedFile, ImportBatch, ImportOptions,
@@ -155,21 +156,29 @@ impl<T> Drop for AbortOnDrop<T> {
     }
 }
 
-/// Runs an async call: polled where it is awaited, if its caller's event loop watches a reactor
-/// (`on_loop`, the Python package's asyncio calls), else spawned on the shared runtime.
-async fn on_loop_or_spawned<T, F>(on_loop: bool, fut: F) -> Result<T, Error>
+/// Runs an async call: polled where it is awaited, counted in flight on its event loop's reactor
+/// (`on_loop`: the Python package's asyncio calls, when the loop has no other call of its own in
+/// flight), else spawned on the shared runtime.
+///
+/// A lone call is fastest on the loop's thread: its answer wakes the loop once, with no hand-off
+/// between threads. With several in flight, the runtime's worker decodes answers while the loop's
+/// thread builds the Python objects of others (bench/RESULTS.md, fix 37: Python's asyncio
+/// load_comments_20 at c=64 read 8–12 k calls/s with every call on the loop, 15–18 k spawned).
+async fn on_loop_or_spawned<T, F>(on_loop: Option<InFlight>, fut: F) -> Result<T, Error>
 where
     F: Future<Output = Result<T, Error>> + Send + 'static,
     T: Send + 'static,
 {
-    if on_loop {
-        OnLoop {
-            fut: Box::pin(fut),
-            started: false,
+    match on_loop {
+        Some(in_flight) => {
+            OnLoop {
+                fut: Box::pin(fut),
+                started: false,
+                _in_flight: in_flight,
+            }
+            .await
         }
-        .await
-    } else {
-        spawned(fut).await
+        None => spawned(fut).await,
     }
 }
 
@@ -179,6 +188,8 @@ where
 struct OnLoop<T> {
     fut: Pin<Box<dyn Future<Output = Result<T, Error>> + Send>>,
     started: bool,
+    /// Counts the call on its loop until it ends or is dropped.
+    _in_flight: InFlight,
 }
 
 impl<T> Future for OnLoop<T> {
@@ -375,12 +386,13 @@ macro_rules! calls {
                 $(#[$meta])*
                 #[allow(clippy::too_many_arguments)]
                 pub async fn $name(&self, $($arg: $ty),*) -> Result<$ret, Error> {
-                    let reactor = Reactor::current();
+                    let reactor = Reactor::current().filter(|r| r.in_flight() == 0);
                     let $c = match &reactor {
                         Some(reactor) => self.core()?.with_loop_io(reactor.clone()),
                         None => self.core()?,
                     };
-                    on_loop_or_spawned(reactor.is_some(), async move { $body.await }).await
+                    let on_loop = reactor.map(|r| r.track());
+                    on_loop_or_spawned(on_loop, async move { $body.await }).await
                 }
             )*
         }
