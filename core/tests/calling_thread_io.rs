@@ -68,6 +68,11 @@ where
     .expect("the call panicked")
 }
 
+/// `ALICE`'s profile through `c`, called as `caller` calls.
+async fn alice_profile(caller: Caller, c: &Client) -> Result<User> {
+    on_thread(caller, c, |c| async move { c.user_profile(ALICE).await }).await
+}
+
 /// Wakes [`event_loop`] from any thread.
 struct LoopWaker {
     woken: AtomicBool,
@@ -323,12 +328,7 @@ async fn fails_as_the_runtime_client_fails_by(caller: Caller) {
         .base_url(h.base_url())
         .build()
         .unwrap();
-    let refused = on_thread(
-        caller,
-        &wrong,
-        |c| async move { c.user_profile(ALICE).await },
-    )
-    .await;
+    let refused = alice_profile(caller, &wrong).await;
     assert!(
         matches!(refused, Err(Error::Unauthorized { .. })),
         "{refused:?}"
@@ -340,12 +340,7 @@ async fn fails_as_the_runtime_client_fails_by(caller: Caller) {
         .max_response_bytes(100)
         .build()
         .unwrap();
-    let big = on_thread(
-        caller,
-        &small,
-        |c| async move { c.user_profile(ALICE).await },
-    )
-    .await;
+    let big = alice_profile(caller, &small).await;
     assert!(
         matches!(
             big,
@@ -369,10 +364,7 @@ async fn fails_as_the_runtime_client_fails_by(caller: Caller) {
         ..RetryPolicy::default()
     };
     let before = h.stats().requests;
-    let unavailable = on_thread(caller, &client_with(&h, policy), |c| async move {
-        c.user_profile(ALICE).await
-    })
-    .await;
+    let unavailable = alice_profile(caller, &client_with(&h, policy)).await;
     assert!(
         matches!(
             unavailable,
@@ -392,12 +384,7 @@ async fn fails_as_the_runtime_client_fails_by(caller: Caller) {
         retry_after_secs: 30,
         ..Faults::default()
     });
-    let limited = on_thread(
-        caller,
-        &client_with(&h, RetryPolicy::default()),
-        |c| async move { c.user_profile(ALICE).await },
-    )
-    .await;
+    let limited = alice_profile(caller, &client_with(&h, RetryPolicy::default())).await;
     assert!(
         matches!(&limited, Err(Error::RateLimited { attempts: 1, retry_after: Some(d), .. }) if *d == Duration::from_secs(30)),
         "{limited:?}"
@@ -416,12 +403,7 @@ async fn fails_as_the_runtime_client_fails_by(caller: Caller) {
         .build()
         .unwrap();
     let started = Instant::now();
-    let late = on_thread(
-        caller,
-        &slow,
-        |c| async move { c.user_profile(ALICE).await },
-    )
-    .await;
+    let late = alice_profile(caller, &slow).await;
     assert!(
         matches!(late, Err(Error::Timeout { attempts: 1, .. })),
         "{late:?}"
