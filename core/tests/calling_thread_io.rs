@@ -73,6 +73,19 @@ async fn alice_profile(caller: Caller, c: &Client) -> Result<User> {
     on_thread(caller, c, |c| async move { c.user_profile(ALICE).await }).await
 }
 
+/// A group room of `ALICE` and `BOB` named `name`, created through `c` as `caller` calls.
+async fn room_of_alice_and_bob(
+    caller: Caller,
+    c: &Client,
+    name: &'static str,
+) -> Result<RoomSummary> {
+    on_thread(caller, c, move |c| async move {
+        c.create_room(&CreateRoomParams::new(name, ALICE, [BOB]))
+            .await
+    })
+    .await
+}
+
 /// Wakes [`event_loop`] from any thread.
 struct LoopWaker {
     woken: AtomicBool,
@@ -196,23 +209,19 @@ per_caller! {
 async fn sends_what_the_runtime_client_sends_by(caller: Caller) {
     let r = recorder(r#"{"results":{"user":{"id":1,"email":"a@b.c"}},"status":200}"#).await;
     let c = client_for(&r.url);
-    c.user_profile(ALICE).await.unwrap();
-    let _ = c
-        .login_or_register(&LoginOrRegisterParams::new(ALICE, "Ålice \"A\""))
-        .await;
-    c.get_user_rooms(&GetUserRoomsParams::new(ALICE)).await.ok();
-    c.delete_export("abc-123").await.ok();
-    let runtime = sent(&r);
-
-    on_thread(caller, &c, |c| async move {
+    /// A query, a JSON body, a list and a path suffix.
+    async fn four_calls(c: Client) {
         c.user_profile(ALICE).await.unwrap();
         let _ = c
             .login_or_register(&LoginOrRegisterParams::new(ALICE, "Ålice \"A\""))
             .await;
         c.get_user_rooms(&GetUserRoomsParams::new(ALICE)).await.ok();
         c.delete_export("abc-123").await.ok();
-    })
-    .await;
+    }
+    four_calls(c.clone()).await;
+    let runtime = sent(&r);
+
+    on_thread(caller, &c, four_calls).await;
     let blocking = sent(&r);
 
     assert_eq!(runtime.len(), 4, "{runtime:?}");
@@ -430,12 +439,9 @@ async fn retries_only_what_is_safe_to_repeat_by(caller: Caller) {
     register(&c, BOB, "Bob").await;
 
     let nowhere = client_of_closed_port().await;
-    let err = on_thread(caller, &nowhere, |c| async move {
-        c.create_room(&CreateRoomParams::new("Never", ALICE, [BOB]))
-            .await
-    })
-    .await
-    .unwrap_err();
+    let err = room_of_alice_and_bob(caller, &nowhere, "Never")
+        .await
+        .unwrap_err();
     assert!(
         matches!(&err, Error::Connection { attempts: 3, history, .. } if history.len() == 2),
         "refused connections are retried even for create_room: {err:?}"
@@ -446,12 +452,7 @@ async fn retries_only_what_is_safe_to_repeat_by(caller: Caller) {
         ..Faults::default()
     });
     let before = h.stats().requests;
-    let err = on_thread(caller, &c, |c| async move {
-        c.create_room(&CreateRoomParams::new("Once", ALICE, [BOB]))
-            .await
-    })
-    .await
-    .unwrap_err();
+    let err = room_of_alice_and_bob(caller, &c, "Once").await.unwrap_err();
     assert!(
         matches!(&err, Error::Connection { attempts: 1, .. }),
         "{err:?}"
