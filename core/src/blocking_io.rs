@@ -127,24 +127,29 @@ impl BlockingHttp {
         };
         let retry_after = header("retry-after").as_deref().and_then(parse_retry_after);
         let location = header("location");
-        if response
+        let length = response
             .headers()
             .get("content-length")
             .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.trim().parse::<u64>().ok())
-            .is_some_and(|n| n > req.max_body)
-        {
+            .and_then(|v| v.trim().parse::<u64>().ok());
+        if length.is_some_and(|n| n > req.max_body) {
             return Err(Failed::TooLarge);
         }
-        let body = response
-            .into_body()
-            .into_with_config()
-            .limit(req.max_body)
-            .read_to_vec()
-            .map_err(|e| match e {
-                ureq::Error::BodyExceedsLimit(_) => Failed::TooLarge,
-                e => classify(e),
-            })?;
+        // Read into a buffer of the announced length, as the other two paths do: ureq's
+        // `read_to_vec` starts from an empty one and copies the body again at each doubling.
+        let mut body = Vec::with_capacity(length.unwrap_or(0) as usize);
+        std::io::Read::read_to_end(
+            &mut response
+                .into_body()
+                .into_with_config()
+                .limit(req.max_body)
+                .reader(),
+            &mut body,
+        )
+        .map_err(|e| match ureq::Error::from(e) {
+            ureq::Error::BodyExceedsLimit(_) => Failed::TooLarge,
+            e => classify(e),
+        })?;
         Ok(Answer {
             status,
             retry_after,

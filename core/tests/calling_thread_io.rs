@@ -700,3 +700,75 @@ async fn a_loops_connections_are_its_own_and_a_dropped_call_closes_its_own() {
         .expect("the dropped call's connection was closed");
     assert!(asked, "the request had been sent");
 }
+
+/// A server answering every request with `body` in chunks of `chunk` bytes, without a length
+/// (`Transfer-Encoding: chunked`); returns its base URL.
+async fn chunked_server(body: String, chunk: usize) -> String {
+    use tokio::io::AsyncWriteExt;
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let body = Arc::new(body);
+    tokio::spawn(async move {
+        while let Ok((mut sock, _)) = listener.accept().await {
+            let body = body.clone();
+            tokio::spawn(async move {
+                while read_request(&mut sock).await.is_some() {
+                    let mut answer = String::from(
+                        "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n\
+                         transfer-encoding: chunked\r\n\r\n",
+                    );
+                    for part in body.as_bytes().chunks(chunk) {
+                        let part = std::str::from_utf8(part).unwrap();
+                        answer.push_str(&format!("{:x}\r\n{part}\r\n", part.len()));
+                    }
+                    answer.push_str("0\r\n\r\n");
+                    if sock.write_all(answer.as_bytes()).await.is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+    });
+    url
+}
+
+per_caller! {
+    /// A body sent without a length is read whole when it fits the size limit, and refused as
+    /// it comes once it passes the limit, as the runtime client reads and refuses it.
+    #[tokio::test]
+    a_body_without_a_length_is_read_whole_or_capped_as_it_comes => a_body_without_a_length_is_read_whole_or_capped_as_it_comes_by
+}
+
+async fn a_body_without_a_length_is_read_whole_or_capped_as_it_comes_by(caller: Caller) {
+    let name = "n".repeat(3000);
+    let body = format!(
+        r#"{{"results":{{"user":{{"id":7,"email":"{ALICE}","username":"{name}"}}}},"status":200}}"#
+    );
+    let size = body.len() as u64;
+    let url = chunked_server(body, 500).await;
+    let name = name.as_str();
+    let client = |limit: u64| {
+        Client::builder("app-id", "very-secret")
+            .base_url(&url)
+            .max_response_bytes(limit)
+            .build()
+            .unwrap()
+    };
+
+    let fits = client(size);
+    let expected = fits.user_profile(ALICE).await.unwrap();
+    let read = alice_profile(caller, &fits).await.unwrap();
+    assert_eq!(read, expected);
+    assert_eq!((read.id, read.username.as_deref()), (7, Some(name)));
+
+    let small = client(size - 1);
+    let on_runtime = small.user_profile(ALICE).await.unwrap_err();
+    let capped = alice_profile(caller, &small).await.unwrap_err();
+    for e in [&on_runtime, &capped] {
+        assert!(
+            matches!(e, Error::ResponseTooLarge { limit_bytes, .. } if *limit_bytes == size - 1),
+            "{e:?}"
+        );
+    }
+    assert_eq!(format!("{capped:?}"), format!("{on_runtime:?}"));
+}
