@@ -27,12 +27,13 @@
 //! not. Malformed input raises the generated module's
 //! `InternalError` (`error`) with the generated readers' own messages, or `UnicodeDecodeError`.
 //!
-//! A read gives the same `str` again where a field repeats its last bytes (the sender and the room
-//! of a page of comments), and sets attributes by CPython's generic path where a class has no
-//! `__setattr__` of its own (bench/RESULTS.md, fix 26). The generated records have `__slots__`
-//! (the `records` patch of the project's `uniffi-bindgen`): a record is then made by its class's
-//! own `tp_new` and each field stored by its slot's setter, called directly, with no lookup and
-//! no instance dictionary (fix 34). Converters named by a plan have their own plans looked up
+//! A read gives the same `str` again where a field repeats one of its last two strings (the sender
+//! and the room of a page of comments, two people taking turns), and sets attributes by CPython's
+//! generic path where a class has no `__setattr__` of its own (bench/RESULTS.md, fixes 26 and 39).
+//! The generated records have `__slots__` (the `records` patch of the project's `uniffi-bindgen`):
+//! a record is then made by its class's own `tp_new` and each field stored straight into its slot's
+//! place in the new object, found in the class's member table, with no lookup, no call and no
+//! instance dictionary (fixes 34 and 39). Converters named by a plan have their own plans looked up
 //! once, on the first read that finds one.
 //!
 //! It also makes the generated methods' FFI calls natively, the handle's clone, the call, its
@@ -207,12 +208,13 @@ struct Reader<'a, 'py> {
     stream: Stream<'py>,
     data: &'a [u8],
     offset: usize,
-    /// The last string read for a field, by the field's number (modulo [`STRING_SLOTS`]):
-    /// where the field reads the same bytes again, the same `str` is given again. The records of
-    /// a page repeat most of their strings from one to the next (the room's name, the sender's
-    /// address, name and avatar), and a Python string costs an allocation and a UTF-8 decoding,
+    /// The last two strings read for a field, by the field's number (modulo [`STRING_SLOTS`]),
+    /// the latest first: where the field reads the same bytes again as one of them, the same
+    /// `str` is given again. The records of a page repeat most of their strings from one to the
+    /// next (the room's name, the sender's address, name and avatar), or from one to the one after
+    /// (two people taking turns), and a Python string costs an allocation and a UTF-8 decoding,
     /// then memory for as long as the records live.
-    strings: [Option<Remembered>; STRING_SLOTS],
+    strings: [[Option<Remembered>; 2]; STRING_SLOTS],
 }
 
 impl<'a, 'py> Reader<'a, 'py> {
@@ -222,7 +224,7 @@ impl<'a, 'py> Reader<'a, 'py> {
             stream,
             data,
             offset,
-            strings: [const { None }; STRING_SLOTS],
+            strings: [const { [None, None] }; STRING_SLOTS],
         }
     }
 
@@ -230,15 +232,22 @@ impl<'a, 'py> Reader<'a, 'py> {
     fn string(&mut self, field: usize, range: std::ops::Range<usize>) -> PyResult<Py<PyAny>> {
         let py = self.py;
         let bytes = &self.data[range.clone()];
-        let slot = &mut self.strings[field % STRING_SLOTS];
-        if let Some(last) = slot {
-            if last.field == field && self.data[last.bytes.clone()] == *bytes {
-                return Ok(last.text.clone_ref(py).into_any());
-            }
+        let data = self.data;
+        let [latest, before] = &mut self.strings[field % STRING_SLOTS];
+        let same = |kept: &Option<Remembered>| {
+            kept.as_ref()
+                .is_some_and(|kept| kept.field == field && data[kept.bytes.clone()] == *bytes)
+        };
+        if same(latest) {
+            return Ok(latest.as_ref().expect("kept").text.clone_ref(py).into_any());
+        }
+        if same(before) {
+            std::mem::swap(latest, before);
+            return Ok(latest.as_ref().expect("kept").text.clone_ref(py).into_any());
         }
         // CPython decodes (and checks) the UTF-8 itself, raising `UnicodeDecodeError`.
         let text = PyString::from_bytes(py, bytes)?.unbind();
-        *slot = Some(Remembered {
+        *before = latest.replace(Remembered {
             field,
             bytes: range,
             text: text.clone_ref(py),
@@ -354,7 +363,7 @@ impl<'a, 'py> Reader<'a, 'py> {
                 let object = new.make(cls.bind(py))?;
                 for ((name, ty), store) in fields.iter().zip(stores) {
                     let value = self.value(ty, error)?.into_bound(py);
-                    store.set(&object, name.bind(py), &value)?;
+                    store.set(&object, name.bind(py), value)?;
                 }
                 Ok(object.unbind())
             }
@@ -530,6 +539,11 @@ impl New {
 
 /// How one field of a record is stored.
 enum Store {
+    /// Straight into the slot's place in the object: the class's own `__slots__` member, found in
+    /// its member table (`Py_tp_members`, each entry's offset), of an object that [`New::make`]
+    /// has just made, its slots still empty. What the member descriptor's setter does, without
+    /// its call, its checks of the object's type and of the old value (bench/RESULTS.md, fix 39).
+    Member { offset: usize },
     /// By the setter of the slot's member descriptor (a class with `__slots__`), called
     /// directly: no lookup of the name in the type, no instance dictionary.
     Slot {
@@ -559,6 +573,9 @@ impl Store {
         if !descriptor.get_type().is(members) {
             return Ok(Store::Generic);
         }
+        if let Some(offset) = member_offset(cls, name)? {
+            return Ok(Store::Member { offset });
+        }
         let Some(slot) = type_slot(&descriptor.get_type(), pyo3::ffi::Py_tp_descr_set) else {
             return Ok(Store::Generic);
         };
@@ -571,13 +588,33 @@ impl Store {
         })
     }
 
+    /// Stores `value` as field `name` of `object`, an object of the plan's class that
+    /// [`New::make`] has just made and whose fields are stored once each, in the plan's order.
     fn set(
         &self,
         object: &Bound<'_, PyAny>,
         name: &Bound<'_, PyString>,
-        value: &Bound<'_, PyAny>,
+        value: Bound<'_, PyAny>,
     ) -> PyResult<()> {
         match self {
+            Store::Member { offset } => {
+                // SAFETY: `object` is a live object of the class whose member table gave
+                // `offset` (checked by `member_offset`: an object pointer's place inside the
+                // class's basic size, past the object's header), made by `New::make`, so its
+                // place holds NULL or, were the field stored twice, an owned reference. The
+                // place takes its own reference to `value`, and gives up the old one, as the
+                // member's setter (`PyMember_SetOne`) does: here, the reference `value` owned.
+                unsafe {
+                    let place = object
+                        .as_ptr()
+                        .cast::<u8>()
+                        .add(*offset)
+                        .cast::<*mut pyo3::ffi::PyObject>();
+                    let old = std::mem::replace(&mut *place, value.into_ptr());
+                    pyo3::ffi::Py_XDECREF(old);
+                }
+                Ok(())
+            }
             Store::Slot { descriptor, set } => {
                 // SAFETY: the descriptor, the object and the value are live (the GIL held); the
                 // member descriptor's setter checks the object's type, takes its own reference
@@ -588,9 +625,52 @@ impl Store {
                     _ => Err(PyErr::fetch(object.py())),
                 }
             }
-            Store::Generic => set_generic(object, name, value),
-            Store::SetAttr => object.setattr(name, value),
+            Store::Generic => set_generic(object, name, &value),
+            Store::SetAttr => object.setattr(name, &value),
         }
+    }
+}
+
+/// Where field `name` of `cls`'s objects is held, if it is one of `cls`'s own `__slots__` that
+/// holds any object: the offset of its entry in `cls`'s member table (`Py_tp_members`, which a
+/// class statement fills from `__slots__`), checked to be an object pointer's place inside
+/// `cls.__basicsize__`, past the object's header. `None` otherwise, or where the interpreter does
+/// not give the table.
+fn member_offset(cls: &Bound<'_, PyType>, name: &Bound<'_, PyString>) -> PyResult<Option<usize>> {
+    let py = cls.py();
+    // The member must be the class's own, not inherited or replaced below it.
+    let own = cls.getattr(intern!(py, "__dict__"))?;
+    if own.get_item(name).is_err() {
+        return Ok(None);
+    }
+    let Some(table) = type_slot(cls, pyo3::ffi::Py_tp_members) else {
+        return Ok(None);
+    };
+    let basic_size: usize = cls.getattr(intern!(py, "__basicsize__"))?.extract()?;
+    let wanted: String = name.extract()?;
+    let word = std::mem::size_of::<*mut pyo3::ffi::PyObject>();
+    let header = std::mem::size_of::<pyo3::ffi::PyObject>();
+    let mut entry = table.cast::<pyo3::ffi::PyMemberDef>().cast_const();
+    loop {
+        // SAFETY: `table` is `cls`'s member table, an array of `PyMemberDef` ended by an entry
+        // whose name is NULL; `entry` never passes that end, and the names are C strings that
+        // live as long as the class.
+        let member = unsafe { *entry };
+        if member.name.is_null() {
+            return Ok(None);
+        }
+        // SAFETY: as above.
+        let member_name = unsafe { std::ffi::CStr::from_ptr(member.name) };
+        if member_name.to_bytes() == wanted.as_bytes() {
+            let fits = usize::try_from(member.offset)
+                .ok()
+                .filter(|&at| at >= header && at + word <= basic_size && at % word == 0);
+            let object = member.type_code == pyo3::ffi::Py_T_OBJECT_EX
+                && member.flags & pyo3::ffi::Py_READONLY == 0;
+            return Ok(fits.filter(|_| object));
+        }
+        // SAFETY: the end has not been reached, so the next entry is in the array.
+        entry = unsafe { entry.add(1) };
     }
 }
 
