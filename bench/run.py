@@ -315,6 +315,10 @@ def main() -> int:
     ap.add_argument("--python", default=sys.executable, help="interpreter with qiscus, requests, httpx")
     ap.add_argument("--secs", type=float, default=2.0, help="measured seconds per side and row")
     ap.add_argument("--rounds", type=int, default=2, help="alternating slices per side and row")
+    ap.add_argument("--c1-secs", type=float, default=3.5,
+                    help="sections f and g: measured seconds per side and row, split between the rounds")
+    ap.add_argument("--c1-rounds", type=int, default=7,
+                    help="sections f and g: alternations per row (their p50s are the rounds' medians)")
     ap.add_argument("--ceiling-secs", type=float, default=2.0)
     ap.add_argument("--rss-calls", type=int, default=10000)
     ap.add_argument("--import-runs", type=int, default=20)
@@ -386,7 +390,7 @@ def main() -> int:
         chosen = sorted(sections & set(C1_CLIENTS))
         log(f"{'+'.join(chosen)}. concurrency 1: {' and '.join(C1_CLIENTS[c][0] for c in chosen)} vs the Rust core, "
             "alternated")
-        rows.extend(concurrency_1(bench_bin, args.python, fixed, args.secs, max(args.rounds, 3), chosen))
+        rows.extend(concurrency_1(bench_bin, args.python, fixed, args.c1_secs, args.c1_rounds, chosen))
 
     def section_d() -> None:
         log("d. Python: import time and RSS after 10,000 calls")
@@ -438,7 +442,8 @@ def main() -> int:
         "machine": {"cpus": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version()},
         "load_average_start": load_start,
         "load_average_end": load_end,
-        "settings": {"secs_per_side": args.secs, "rounds": args.rounds, "ceiling_secs": args.ceiling_secs,
+        "settings": {"secs_per_side": args.secs, "rounds": args.rounds, "c1_secs_per_side": args.c1_secs,
+                     "c1_rounds": args.c1_rounds, "ceiling_secs": args.ceiling_secs,
                      "rss_calls": args.rss_calls, "import_runs": args.import_runs},
         "comparisons": rows,
         **extra,

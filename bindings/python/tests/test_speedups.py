@@ -227,6 +227,28 @@ def test_two_senders_taking_turns_share_their_strings(
     assert [x.username for x in newest] == ["Ben", "Cyd", "Ann", "Ben", "Cyd", "Ann"]
 
 
+def test_a_run_of_repeats_after_many_distinct_strings_is_shared_again(values: List[Tuple[Any, Any]]) -> None:
+    # After 8 strings in a row that repeat neither of the two kept, a field compares only one
+    # string in 8: 12 senders one after the other, then 20 comments of one sender. Within 16 of
+    # that sender's comments the field compares again, and keeps giving the same `str`.
+    converter, comments = values[0]
+    first = comments[0]
+    fields = [k for k in type(first).__slots__ if k != "__weakref__"]
+
+    def comment(i: int, sender: str) -> Any:
+        made = type(first)(**{k: getattr(first, k) for k in fields})
+        made.id, made.email = i, "".join(sender)  # a new `str` of each address
+        return made
+
+    page = [comment(i, f"sender-{i}@example.com") for i in range(12)]
+    page += [comment(12 + i, "same@example.com") for i in range(20)]
+    kind, (read, _) = outcome(converter, encode(converter, page))
+    assert kind == "value" and read == page
+    assert [c.email for c in read] == [c.email for c in page]
+    assert len({id(c.email) for c in read[24:]}) == 1
+    assert len({id(c.email) for c in read}) > 12  # the rest as read, before the field compares again
+
+
 def test_records_read_natively_keep_nothing_once_gone(values: List[Tuple[Any, Any]]) -> None:
     # Each field is stored in its record's slot with the one reference the reader made: reading
     # a page 3,000 times and dropping it leaves no string, number or record behind.

@@ -195,11 +195,43 @@ static FIELDS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::
 
 /// A string a [`Reader`] made, kept to be given again.
 struct Remembered {
-    /// The number of the field that read it.
-    field: usize,
     /// Where its bytes are in the data.
     bytes: std::ops::Range<usize>,
     text: Py<PyString>,
+}
+
+/// After this many strings in a row that repeat neither of the two kept, a field's strings are
+/// taken as its own to each record (a message, an idempotency key): only one in this many is
+/// still compared and kept, so that a run of repeats later in the read is shared again.
+const GIVE_UP_AFTER: u32 = 8;
+
+/// The strings one field of a [`Reader`] keeps, and whether they are worth keeping.
+#[derive(Default)]
+struct Kept {
+    /// The number of the field whose strings these are.
+    field: Option<usize>,
+    /// The last string made for the field, then the one before it.
+    latest: Option<Remembered>,
+    before: Option<Remembered>,
+    /// The strings read in a row that repeated neither of those kept (see [`GIVE_UP_AFTER`]).
+    misses: u32,
+}
+
+impl Kept {
+    /// The kept string of these bytes, made the latest.
+    fn find(&mut self, data: &[u8], bytes: &[u8]) -> Option<&Py<PyString>> {
+        let same = |kept: &Option<Remembered>| {
+            kept.as_ref()
+                .is_some_and(|kept| data[kept.bytes.clone()] == *bytes)
+        };
+        if !same(&self.latest) {
+            if !same(&self.before) {
+                return None;
+            }
+            std::mem::swap(&mut self.latest, &mut self.before);
+        }
+        self.latest.as_ref().map(|kept| &kept.text)
+    }
 }
 
 /// A read in progress over one stream's bytes.
@@ -208,14 +240,25 @@ struct Reader<'a, 'py> {
     stream: Stream<'py>,
     data: &'a [u8],
     offset: usize,
-    /// The last two strings read for a field, by the field's number (modulo [`STRING_SLOTS`]),
-    /// the latest first: where the field reads the same bytes again as one of them, the same
-    /// `str` is given again. The records of a page repeat most of their strings from one to the
-    /// next (the room's name, the sender's address, name and avatar), or from one to the one after
-    /// (two people taking turns), and a Python string costs an allocation and a UTF-8 decoding,
-    /// then memory for as long as the records live.
-    strings: [[Option<Remembered>; 2]; STRING_SLOTS],
+    /// The last two strings read for a field, by the field's number (modulo [`STRING_SLOTS`]):
+    /// where the field reads the same bytes again as one of them, the same `str` is given again.
+    /// The records of a page repeat most of their strings from one to the next (the room's name,
+    /// the sender's address, name and avatar), or from one to the one after (two people taking
+    /// turns), and a Python string costs an allocation and a UTF-8 decoding, then memory for as
+    /// long as the records live.
+    strings: [Kept; STRING_SLOTS],
+    /// The error of a read that failed (see [`Failed`]).
+    failure: Option<PyErr>,
 }
+
+/// A read that failed: its error waits in the [`Reader`] (`failure`). The reading functions return
+/// `Result<_, Failed>`, one word for a Python object, in a register: a `PyResult` is returned
+/// through memory, and reading it back after each call stalled the CPU (a read of a field's
+/// result that the stores just before it could not forward, bench/RESULTS.md, fix 39).
+struct Failed;
+
+/// What a reading function returns.
+type Read<T> = Result<T, Failed>;
 
 impl<'a, 'py> Reader<'a, 'py> {
     fn new(py: Python<'py>, stream: Stream<'py>, data: &'a [u8], offset: usize) -> Self {
@@ -224,34 +267,71 @@ impl<'a, 'py> Reader<'a, 'py> {
             stream,
             data,
             offset,
-            strings: [const { [None, None] }; STRING_SLOTS],
+            strings: std::array::from_fn(|_| Kept::default()),
+            failure: None,
         }
     }
 
-    /// A string of the bytes at `range` of the data, for string field number `field`.
-    fn string(&mut self, field: usize, range: std::ops::Range<usize>) -> PyResult<Py<PyAny>> {
-        let py = self.py;
-        let bytes = &self.data[range.clone()];
-        let data = self.data;
-        let [latest, before] = &mut self.strings[field % STRING_SLOTS];
-        let same = |kept: &Option<Remembered>| {
-            kept.as_ref()
-                .is_some_and(|kept| kept.field == field && data[kept.bytes.clone()] == *bytes)
+    /// Reads one value by `plan`, or raises what the read found wrong.
+    fn read(&mut self, plan: &Plan) -> PyResult<Py<PyAny>> {
+        self.plan(plan)
+            .map_err(|Failed| self.failure.take().expect("a failed read keeps its error"))
+    }
+
+    /// Keeps `e` as the read's error.
+    #[cold]
+    fn stash(&mut self, e: PyErr) -> Failed {
+        self.failure = Some(e);
+        Failed
+    }
+
+    /// `r`, its error kept as the read's.
+    fn ok<T>(&mut self, r: PyResult<T>) -> Read<T> {
+        r.map_err(|e| self.stash(e))
+    }
+
+    /// Fails with the generated module's `InternalError` (`error`) saying `message`.
+    #[cold]
+    fn fail(&mut self, error: &Py<PyAny>, message: &str) -> Failed {
+        let e = match error.bind(self.py).call1((message,)) {
+            Ok(exception) => PyErr::from_value(exception),
+            Err(e) => e,
         };
-        if same(latest) {
-            return Ok(latest.as_ref().expect("kept").text.clone_ref(py).into_any());
+        self.stash(e)
+    }
+
+    /// A string of the bytes at `range` of the data, for string field number `field`.
+    fn string(&mut self, field: usize, range: std::ops::Range<usize>) -> Read<Py<PyAny>> {
+        let py = self.py;
+        let data = self.data;
+        let bytes = &data[range.clone()];
+        let kept = &mut self.strings[field % STRING_SLOTS];
+        if kept.field != Some(field) {
+            *kept = Kept {
+                field: Some(field),
+                ..Kept::default()
+            };
         }
-        if same(before) {
-            std::mem::swap(latest, before);
-            return Ok(latest.as_ref().expect("kept").text.clone_ref(py).into_any());
+        let compared = kept.misses < GIVE_UP_AFTER || kept.misses % GIVE_UP_AFTER == 0;
+        if compared {
+            if let Some(text) = kept.find(data, bytes) {
+                let text = text.clone_ref(py).into_any();
+                kept.misses = 0;
+                return Ok(text);
+            }
         }
+        kept.misses = kept.misses.saturating_add(1);
         // CPython decodes (and checks) the UTF-8 itself, raising `UnicodeDecodeError`.
-        let text = PyString::from_bytes(py, bytes)?.unbind();
-        *before = latest.replace(Remembered {
-            field,
-            bytes: range,
-            text: text.clone_ref(py),
-        });
+        let text = match PyString::from_bytes(py, bytes) {
+            Ok(text) => text.unbind(),
+            Err(e) => return Err(self.stash(e)),
+        };
+        if compared {
+            kept.before = kept.latest.replace(Remembered {
+                bytes: range,
+                text: text.clone_ref(py),
+            });
+        }
         Ok(text.into_any())
     }
 
@@ -272,14 +352,16 @@ impl<'a, 'py> Reader<'a, 'py> {
         Ok(stream)
     }
 
-    fn fail(&self, error: &Py<PyAny>, message: &str) -> PyErr {
-        match error.bind(self.py).call1((message,)) {
-            Ok(exception) => PyErr::from_value(exception),
-            Err(e) => e,
-        }
+    /// A value read in Python by `converter.read(stream)`, the offset handed over and taken back.
+    fn in_python(&mut self, converter: &Bound<'py, PyAny>) -> PyResult<Py<PyAny>> {
+        let py = self.py;
+        let stream = self.stream()?;
+        let value = converter.call_method1(intern!(py, "read"), (&stream,))?;
+        self.offset = stream.getattr(intern!(py, "offset"))?.extract()?;
+        Ok(value.unbind())
     }
 
-    fn take<const N: usize>(&mut self, error: &Py<PyAny>) -> PyResult<[u8; N]> {
+    fn take<const N: usize>(&mut self, error: &Py<PyAny>) -> Read<[u8; N]> {
         let end = self.offset + N;
         match self.data.get(self.offset..end) {
             Some(bytes) => {
@@ -290,67 +372,107 @@ impl<'a, 'py> Reader<'a, 'py> {
         }
     }
 
-    fn i32(&mut self, error: &Py<PyAny>) -> PyResult<i32> {
+    fn i32(&mut self, error: &Py<PyAny>) -> Read<i32> {
         Ok(i32::from_be_bytes(self.take(error)?))
     }
 
-    fn value(&mut self, ty: &Ty, error: &Py<PyAny>) -> PyResult<Py<PyAny>> {
+    /// A count or length (an `i32`) that may not be negative, or fails saying `negative`.
+    fn size(&mut self, error: &Py<PyAny>, negative: &str) -> Read<usize> {
+        let size = self.i32(error)?;
+        usize::try_from(size).map_err(|_| self.fail(error, negative))
+    }
+
+    /// A value of a type that holds no other (a number, a boolean, a string), read in place;
+    /// `None` for the others, which [`Reader::value`] reads.
+    #[inline(always)]
+    fn leaf(&mut self, ty: &Ty, error: &Py<PyAny>) -> Option<Read<Py<PyAny>>> {
         let py = self.py;
-        match ty {
-            Ty::I8 => i8::from_be_bytes(self.take(error)?).into_py_any(py),
-            Ty::U8 => u8::from_be_bytes(self.take(error)?).into_py_any(py),
-            Ty::I16 => i16::from_be_bytes(self.take(error)?).into_py_any(py),
-            Ty::U16 => u16::from_be_bytes(self.take(error)?).into_py_any(py),
-            Ty::I32 => self.i32(error)?.into_py_any(py),
-            Ty::U32 => u32::from_be_bytes(self.take(error)?).into_py_any(py),
-            Ty::I64 => i64::from_be_bytes(self.take(error)?).into_py_any(py),
-            Ty::U64 => u64::from_be_bytes(self.take(error)?).into_py_any(py),
-            Ty::F32 => f64::from(f32::from_be_bytes(self.take(error)?)).into_py_any(py),
-            Ty::F64 => f64::from_be_bytes(self.take(error)?).into_py_any(py),
-            Ty::Bool => (self.take::<1>(error)?[0] != 0).into_py_any(py),
-            Ty::Str(field) => {
-                let size = self.i32(error)?;
-                let size = usize::try_from(size)
-                    .map_err(|_| self.fail(error, "Unexpected negative string length"))?;
-                let end = self.offset.saturating_add(size);
-                if end > self.data.len() {
-                    return Err(self.fail(error, "read past end of rust buffer"));
-                }
-                let start = std::mem::replace(&mut self.offset, end);
-                self.string(*field, start..end)
-            }
+        macro_rules! number {
+            ($t:ty) => {
+                self.take(error)
+                    .and_then(|b| self.ok(<$t>::from_be_bytes(b).into_py_any(py)))
+            };
+        }
+        Some(match ty {
+            Ty::I8 => number!(i8),
+            Ty::U8 => number!(u8),
+            Ty::I16 => number!(i16),
+            Ty::U16 => number!(u16),
+            Ty::I32 => number!(i32),
+            Ty::U32 => number!(u32),
+            Ty::I64 => number!(i64),
+            Ty::U64 => number!(u64),
+            Ty::F32 => self
+                .take(error)
+                .and_then(|b| self.ok(f64::from(f32::from_be_bytes(b)).into_py_any(py))),
+            Ty::F64 => number!(f64),
+            Ty::Bool => self
+                .take::<1>(error)
+                .and_then(|b| self.ok((b[0] != 0).into_py_any(py))),
+            Ty::Str(field) => self.str(*field, error),
+            Ty::Optional(_) | Ty::Sequence(_) | Ty::Converter(_) => return None,
+        })
+    }
+
+    /// A string of string field number `field`: an `i32` length, then its UTF-8.
+    fn str(&mut self, field: usize, error: &Py<PyAny>) -> Read<Py<PyAny>> {
+        let size = self.size(error, "Unexpected negative string length")?;
+        let end = self.offset.saturating_add(size);
+        if end > self.data.len() {
+            return Err(self.fail(error, "read past end of rust buffer"));
+        }
+        let start = std::mem::replace(&mut self.offset, end);
+        self.string(field, start..end)
+    }
+
+    /// A value of type `ty`, its leaves and an optional leaf read in place (see [`Reader::leaf`]).
+    #[inline(always)]
+    fn field(&mut self, ty: &Ty, error: &Py<PyAny>) -> Read<Py<PyAny>> {
+        let ty = match ty {
             Ty::Optional(inner) => match self.take::<1>(error)?[0] {
-                0 => Ok(py.None()),
-                1 => self.value(inner, error),
-                _ => Err(self.fail(error, "Unexpected flag byte for optional type")),
+                0 => return Ok(self.py.None()),
+                1 => inner,
+                _ => return Err(self.fail(error, "Unexpected flag byte for optional type")),
             },
+            ty => ty,
+        };
+        match self.leaf(ty, error) {
+            Some(value) => value,
+            None => self.value(ty, error),
+        }
+    }
+
+    fn value(&mut self, ty: &Ty, error: &Py<PyAny>) -> Read<Py<PyAny>> {
+        let py = self.py;
+        if let Some(value) = self.leaf(ty, error) {
+            return value;
+        }
+        match ty {
+            Ty::Optional(_) => self.field(ty, error),
             Ty::Sequence(item) => {
-                let count = self.i32(error)?;
-                let count = usize::try_from(count)
-                    .map_err(|_| self.fail(error, "Unexpected negative sequence length"))?;
+                let count = self.size(error, "Unexpected negative sequence length")?;
                 // A malformed count cannot reserve more than the bytes left (items of a record
                 // without fields take none, so it is not an error by itself).
                 let mut items = Vec::with_capacity(count.min(self.data.len() - self.offset));
                 for _ in 0..count {
                     items.push(self.value(item, error)?);
                 }
-                Ok(PyList::new(py, items)?.into_any().unbind())
+                let list = PyList::new(py, items).map(|list| list.into_any().unbind());
+                self.ok(list)
             }
             Ty::Converter(converter) => {
                 // Every generated converter has a `_plan` (None when it has no plan).
-                if let Some(plan) = converter.plan(py)? {
+                if let Some(plan) = self.ok(converter.plan(py))? {
                     return self.plan(plan);
                 }
-                let converter = converter.class.bind(py);
-                let stream = self.stream()?;
-                let value = converter.call_method1(intern!(py, "read"), (&stream,))?;
-                self.offset = stream.getattr(intern!(py, "offset"))?.extract()?;
-                Ok(value.unbind())
+                let value = self.in_python(converter.class.bind(py));
+                self.ok(value)
             }
+            _ => unreachable!("a leaf, read above"),
         }
     }
 
-    fn plan(&mut self, plan: &Plan) -> PyResult<Py<PyAny>> {
+    fn plan(&mut self, plan: &Plan) -> Read<Py<PyAny>> {
         let py = self.py;
         let error = &plan.error;
         match &plan.kind {
@@ -360,10 +482,10 @@ impl<'a, 'py> Reader<'a, 'py> {
                 fields,
                 stores,
             } => {
-                let object = new.make(cls.bind(py))?;
+                let object = self.ok(new.make(cls.bind(py)))?;
                 for ((name, ty), store) in fields.iter().zip(stores) {
-                    let value = self.value(ty, error)?.into_bound(py);
-                    store.set(&object, name.bind(py), value)?;
+                    let value = self.field(ty, error)?.into_bound(py);
+                    self.ok(store.set(&object, name.bind(py), value))?;
                 }
                 Ok(object.unbind())
             }
@@ -383,13 +505,19 @@ impl<'a, 'py> Reader<'a, 'py> {
                     return Ok(cls.clone_ref(py));
                 };
                 if let Some(new) = bare {
-                    return Ok(new.make(cls.bind(py).cast::<PyType>()?)?.unbind());
+                    let made = cls
+                        .bind(py)
+                        .cast::<PyType>()
+                        .map_err(PyErr::from)
+                        .and_then(|cls| new.make(cls));
+                    return Ok(self.ok(made)?.unbind());
                 }
                 let mut values = Vec::with_capacity(fields.len());
                 for ty in fields {
                     values.push(self.value(ty, error)?);
                 }
-                Ok(cls.bind(py).call1(PyTuple::new(py, values)?)?.unbind())
+                let made = PyTuple::new(py, values).and_then(|args| cls.bind(py).call1(args));
+                Ok(self.ok(made)?.unbind())
             }
             Kind::Value(ty) => self.value(ty, error),
         }
@@ -412,7 +540,7 @@ impl Plan {
             &data[..len.min(data.len())],
             offset,
         );
-        let value = reader.plan(self)?;
+        let value = reader.read(self)?;
         stream.setattr(intern!(py, "offset"), reader.offset)?;
         Ok(value)
     }

@@ -78,7 +78,7 @@ pub(crate) fn read_all(
     stream: &Bound<'_, PyAny>,
 ) -> PyResult<Py<PyAny>> {
     let mut reader = Reader::new(stream.py(), Stream::Lazy(stream.clone()), bytes, 0);
-    let value = reader.plan(plan)?;
+    let value = reader.read(plan)?;
     let remaining = bytes.len() - reader.offset;
     if remaining != 0 {
         return Err(PyRuntimeError::new_err(format!(
