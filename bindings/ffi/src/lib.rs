@@ -164,21 +164,38 @@ impl<T> Drop for AbortOnDrop<T> {
 /// between threads. With several in flight, the runtime's worker decodes answers while the loop's
 /// thread builds the Python objects of others (bench/RESULTS.md, fix 37: Python's asyncio
 /// load_comments_20 at c=64 read 8–12 k calls/s with every call on the loop, 15–18 k spawned).
-async fn on_loop_or_spawned<T, F>(on_loop: Option<InFlight>, fut: F) -> Result<T, Error>
+///
+/// Not an `async fn`: the call's future is boxed or spawned here, and what the exported method
+/// awaits is a pointer or a task's handle. UniFFI moves the method's future into its own several
+/// times; with the call inside, that future was 4.6 KB (bench/RESULTS.md, fix 40).
+fn on_loop_or_spawned<T, F>(on_loop: Option<InFlight>, fut: F) -> Call<T>
 where
     F: Future<Output = Result<T, Error>> + Send + 'static,
     T: Send + 'static,
 {
     match on_loop {
-        Some(in_flight) => {
-            OnLoop {
-                fut: Box::pin(fut),
-                started: false,
-                _in_flight: in_flight,
-            }
-            .await
+        Some(in_flight) => Call::OnLoop(OnLoop {
+            fut: Box::pin(fut),
+            started: false,
+            _in_flight: in_flight,
+        }),
+        None => Call::Spawned(AbortOnDrop(RUNTIME.spawn(fut))),
+    }
+}
+
+/// An async call, as [`on_loop_or_spawned`] runs it.
+enum Call<T> {
+    OnLoop(OnLoop<T>),
+    Spawned(AbortOnDrop<Result<T, Error>>),
+}
+
+impl<T> Future for Call<T> {
+    type Output = Result<T, Error>;
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        match self.get_mut() {
+            Call::OnLoop(call) => Pin::new(call).poll(cx),
+            Call::Spawned(task) => Pin::new(task).poll(cx).map(joined),
         }
-        None => spawned(fut).await,
     }
 }
 
@@ -217,7 +234,12 @@ where
     F: Future<Output = Result<T, Error>> + Send + 'static,
     T: Send + 'static,
 {
-    match AbortOnDrop(RUNTIME.spawn(fut)).await {
+    joined(AbortOnDrop(RUNTIME.spawn(fut)).await)
+}
+
+/// What a spawned call's task ended with: its result, or its panic as [`Error::Internal`].
+fn joined<T>(ended: Result<Result<T, Error>, tokio::task::JoinError>) -> Result<T, Error> {
+    match ended {
         Ok(result) => result,
         Err(e) if e.is_panic() => Err(Error::Internal {
             reason: panic_text(e.into_panic()),
@@ -826,5 +848,37 @@ mod tests {
         Lazy::force(&RUNTIME);
         assert!(WORKERS.lock().unwrap().started);
         assert!(!set_runtime_worker_threads(1).unwrap());
+    }
+    #[test]
+    fn an_async_methods_future_holds_its_call_behind_a_pointer() {
+        // UniFFI moves an exported method's future into its own several times before the first
+        // poll: the call itself (~1.8 KB for post_comment) is boxed or spawned at that poll.
+        let client = super::Client::new(
+            "app".into(),
+            "secret".into(),
+            Some("http://127.0.0.1:1".into()),
+            1_000,
+            1_000,
+            0,
+            1,
+            1,
+            1,
+            1 << 20,
+            false,
+            10,
+            0.1,
+        )
+        .unwrap();
+        let post = qiscus::PostCommentParams::text(1, "a@example.com", "hi");
+        let core = std::mem::size_of_val(&client.core().unwrap().post_comment(&post));
+        let exported = [
+            std::mem::size_of_val(&client.post_comment(post.clone())),
+            std::mem::size_of_val(&client.load_comments(qiscus::LoadCommentsParams::new(1))),
+            std::mem::size_of_val(&client.user_profile("a@example.com".into())),
+        ];
+        assert!(core > 1_000, "{core}");
+        for size in exported {
+            assert!(size < 512, "{size} bytes (the core's call: {core})");
+        }
     }
 }
