@@ -620,6 +620,26 @@ def test_each_event_loop_has_its_own_connections(client: qiscus.Client, email: C
     assert results == [(1, 1), (1, 1)]
 
 
+def test_two_loops_taking_turns_on_one_thread_each_keep_their_own(
+    client: qiscus.Client, email: Callable[[str], str]
+) -> None:
+    # The loop looked up last is remembered: the other loop's calls must not take its wakes.
+    address = email("turns")
+    client.login_or_register_blocking(LoginOrRegisterParams(email=address, username="Turns"))
+    loops = [asyncio.new_event_loop(), asyncio.new_event_loop()]
+    try:
+        for _ in range(3):
+            for loop in loops:
+                user = loop.run_until_complete(asyncio.wait_for(client.user_profile(address), 10.0))
+                assert user.email == address
+        channels = [ffi_module._UNIFFI_LOOP_WAKES[loop].channel for loop in loops]
+        assert channels[0] is not channels[1]
+        assert [c.idle_connections() for c in channels] == [1, 1]
+    finally:
+        for loop in loops:
+            loop.close()
+
+
 def test_a_loop_without_add_reader_takes_the_generated_path(client: qiscus.Client, email: Callable[[str], str]) -> None:
     # Windows' proactor loop has no add_reader: the calls go through the generated ctypes callback.
     class NoReaderLoop(asyncio.SelectorEventLoop):

@@ -288,11 +288,15 @@ const ASYNC_CALL: [(&str, &str); 3] = [
 
 _UNIFFI_LOOP_WAKES = None  # a WeakKeyDictionary, made by the first async call
 _UNIFFI_NATIVE_CONTINUATION = None
+_UNIFFI_LAST_LOOP = (None, None)  # a weak reference to the loop looked up last, and its wakes
 
 def _uniffi_loop_wakes(eventloop):
-    global _UNIFFI_NATIVE_CONTINUATION, _UNIFFI_LOOP_WAKES
+    global _UNIFFI_NATIVE_CONTINUATION, _UNIFFI_LOOP_WAKES, _UNIFFI_LAST_LOOP
     if _UNIFFI_GLOBAL_EVENT_LOOP is not None or _uniffi_speedups is None:
         return None
+    last, wakes = _UNIFFI_LAST_LOOP
+    if last is not None and last() is eventloop:
+        return wakes
     if _UNIFFI_LOOP_WAKES is None:
         import weakref
         _UNIFFI_LOOP_WAKES = weakref.WeakKeyDictionary()
@@ -315,6 +319,9 @@ def _uniffi_loop_wakes(eventloop):
         except NotImplementedError:  # a loop without add_reader (Windows' proactor)
             wakes = False
         _UNIFFI_LOOP_WAKES[eventloop] = wakes
+    # The next call on the same loop skips the dictionary (and the weak reference it makes).
+    import weakref
+    _UNIFFI_LAST_LOOP = (weakref.ref(eventloop), wakes or None)
     return wakes or None
 
 async def _uniffi_rust_call_async(",
