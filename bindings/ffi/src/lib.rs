@@ -849,6 +849,7 @@ mod tests {
         assert!(WORKERS.lock().unwrap().started);
         assert!(!set_runtime_worker_threads(1).unwrap());
     }
+
     #[test]
     fn an_async_methods_future_holds_its_call_behind_a_pointer() {
         // UniFFI moves an exported method's future into its own several times before the first
