@@ -179,7 +179,7 @@ where
             started: false,
             _in_flight: in_flight,
         }),
-        None => Call::Spawned(AbortOnDrop(RUNTIME.spawn(fut))),
+        None => spawned(fut),
     }
 }
 
@@ -228,13 +228,14 @@ impl<T> Future for OnLoop<T> {
     }
 }
 
-/// Runs a call on the shared runtime and waits for it without blocking the caller's executor.
-async fn spawned<T, F>(fut: F) -> Result<T, Error>
+/// Runs a call on the shared runtime; awaiting the returned future waits for it without blocking
+/// the caller's executor, and dropping it aborts the call.
+fn spawned<T, F>(fut: F) -> Call<T>
 where
     F: Future<Output = Result<T, Error>> + Send + 'static,
     T: Send + 'static,
 {
-    joined(AbortOnDrop(RUNTIME.spawn(fut)).await)
+    Call::Spawned(AbortOnDrop(RUNTIME.spawn(fut)))
 }
 
 /// What a spawned call's task ended with: its result, or its panic as [`Error::Internal`].

@@ -297,8 +297,8 @@ def _uniffi_loop_wakes(eventloop):
     last, wakes = _UNIFFI_LAST_LOOP
     if last is not None and last() is eventloop:
         return wakes
+    import weakref
     if _UNIFFI_LOOP_WAKES is None:
-        import weakref
         _UNIFFI_LOOP_WAKES = weakref.WeakKeyDictionary()
     try:
         wakes = _UNIFFI_LOOP_WAKES.get(eventloop)
@@ -320,7 +320,6 @@ def _uniffi_loop_wakes(eventloop):
             wakes = False
         _UNIFFI_LOOP_WAKES[eventloop] = wakes
     # The next call on the same loop skips the dictionary (and the weak reference it makes).
-    import weakref
     _UNIFFI_LAST_LOOP = (weakref.ref(eventloop), wakes or None)
     return wakes or None
 
